@@ -1,0 +1,47 @@
+"""The assistant as channels see it: load one message's session, run the engine, save, count.
+
+Channels call `Assistant.handle`; nothing here knows which channel is calling.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.config import Config
+from bot.content.loader import Content, load_content
+from bot.core.engine import Engine
+from bot.core.types import Incoming, Outcome
+from bot.storage.base import Store
+from bot.storage.sqlite import SqliteStore
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@dataclass
+class Assistant:
+    engine: Engine
+    store: Store
+    idle_seconds: float = 24 * 3600
+    clock: Callable[[], float] = field(default=time.time)
+
+    @classmethod
+    def from_config(cls, config: Config, store: Store | None = None) -> Assistant:
+        content = load_content(config.knowledge_dir, config.flows_dir)
+        return cls(Engine.build(content), store or SqliteStore(config.database), config.idle_seconds)
+
+    @property
+    def content(self) -> Content:
+        return self.engine.content
+
+    def handle(self, incoming: Incoming) -> Outcome:
+        now = self.clock()
+        session = self.store.load_session(incoming.user_key, now, self.idle_seconds)
+        outcome = self.engine.handle(incoming, session)
+        self.store.save_session(outcome.session, now)
+        day = datetime.fromtimestamp(now, VIETNAM).date().isoformat()
+        self.store.record_events(outcome.events, outcome.session, day)
+        return outcome

@@ -1,0 +1,177 @@
+"""`python -m bot …`: run · chat · check · ask · bench. Messages to the user are Vietnamese."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+from bot.config import Config
+from bot.content.checks import Minimums, check_minimums
+from bot.content.loader import Content, ContentInvalid, load_content
+from bot.content.topics import TOPICS
+from bot.core.engine import Engine
+from bot.core.types import Incoming, Outcome, Session
+
+INVALID_HEADER = "Nội dung chưa hợp lệ – hãy sửa các lỗi sau (tệp:dòng):"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Trợ lý An Toàn Số")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="chạy trợ lý (Telegram nếu có mã bot, nếu không: trò chuyện trên máy)")
+    sub.add_parser("chat", help="trò chuyện trong cửa sổ dòng lệnh")
+    check = sub.add_parser("check", help="kiểm tra nội dung knowledge/ và flows/")
+    check.add_argument("--report", action="store_true", help="in thống kê nội dung")
+    check.add_argument("--json", action="store_true", help="in dạng JSON")
+    ask = sub.add_parser("ask", help="hỏi một câu (hoặc cả tệp) và xem trợ lý trả lời gì")
+    ask.add_argument("text", nargs="?", help="câu hỏi")
+    ask.add_argument("--batch", type=Path, help="tệp, mỗi dòng một câu hỏi")
+    ask.add_argument("--json", action="store_true", help="mỗi câu trả lời một dòng JSON")
+    bench = sub.add_parser("bench", help="đo hiệu năng")
+    bench.add_argument("what", choices=["match"])
+    bench.add_argument("--eval", type=Path, default=Path("../shared/eval/faq_dev.yaml"))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    config = Config.load()
+    command = args.command or "run"
+    try:
+        if command == "check":
+            return _check(config, args.report, args.json)
+        content = load_content(config.knowledge_dir, config.flows_dir)
+    except ContentInvalid as exc:
+        print(INVALID_HEADER, file=sys.stderr)
+        for error in exc.errors:
+            print(f"  {error}", file=sys.stderr)
+        return 1
+    if command == "ask":
+        return _ask(content, args)
+    if command == "bench":
+        from bot.bench import bench_match
+
+        return bench_match(content, args.eval)
+    return _run(config, content, terminal=command == "chat")
+
+
+def _run(config: Config, content: Content, terminal: bool) -> int:
+    from bot.app import Assistant
+    from bot.channels.console import run_console
+    from bot.storage.sqlite import SqliteStore
+
+    if config.token and not terminal:
+        print("Kênh Telegram chưa có trong phiên bản này; đang mở trò chuyện trên máy.", file=sys.stderr)
+    assistant = Assistant(Engine.build(content), SqliteStore(config.database), config.idle_seconds)
+    try:
+        run_console(assistant, sys.stdin, sys.stdout)
+    except KeyboardInterrupt:
+        print()
+    finally:
+        assistant.store.close()
+    return 0
+
+
+def _check(config: Config, report: bool, as_json: bool) -> int:
+    content = load_content(config.knowledge_dir, config.flows_dir)
+    shortfalls = check_minimums(content.knowledge, Minimums())
+    if report:
+        data = content_report(content)
+        print(json.dumps(data, ensure_ascii=False) if as_json else _report_table(data))
+    if shortfalls:
+        print("Nội dung hợp lệ nhưng còn thiếu so với yêu cầu:", file=sys.stderr)
+        for line in shortfalls:
+            print(f"  - {line}", file=sys.stderr)
+    kb = content.knowledge
+    if not as_json:
+        print(
+            f"✅ Nội dung hợp lệ: {len(kb.faqs)} hỏi đáp, {len(kb.tips)} mẹo, {len(kb.quizzes)} bộ trắc nghiệm, "
+            f"{len(kb.guides)} hướng dẫn báo cáo, {len(content.flows.nodes)} nút hội thoại."
+        )
+    return 0
+
+
+def content_report(content: Content) -> dict:
+    kb = content.knowledge
+    unsourced = sum(
+        1
+        for item in [*kb.faqs, *kb.tips, *kb.quizzes, *kb.guides, *kb.contacts, *kb.activities]
+        if not item.source.strip()
+    )
+    return {
+        "faq": {
+            "total": len(kb.faqs),
+            "by_topic": {t: sum(f.topic == t for f in kb.faqs) for t in TOPICS},
+            "by_audience": dict(Counter(f.audience for f in kb.faqs)),
+            "min_variants": min((len(f.variants) for f in kb.faqs), default=0),
+        },
+        "tips": {
+            "total": len(kb.tips),
+            "by_topic": {t: sum(tip.topic == t for tip in kb.tips) for t in TOPICS},
+            "by_age_band": dict(Counter(tip.age_band for tip in kb.tips)),
+        },
+        "quizzes": [{"id": q.id, "questions": len(q.questions), "age_band": q.age_band} for q in kb.quizzes],
+        "guides": len(kb.guides),
+        "contacts": len(kb.contacts),
+        "activities": len(kb.activities),
+        "unsourced": unsourced,
+    }
+
+
+def _report_table(data: dict) -> str:
+    lines = ["Chủ đề                      FAQ  Mẹo", "-" * 38]
+    for topic, label in TOPICS.items():
+        lines.append(f"{label[:26]:<26} {data['faq']['by_topic'][topic]:>5} {data['tips']['by_topic'][topic]:>4}")
+    lines.append("-" * 38)
+    lines.append(f"{'Tổng':<26} {data['faq']['total']:>5} {data['tips']['total']:>4}")
+    lines.append(
+        "\nMẹo theo độ tuổi: " + ", ".join(f"{k}: {v}" for k, v in sorted(data["tips"]["by_age_band"].items()))
+    )
+    lines.append("FAQ theo đối tượng: " + ", ".join(f"{k}: {v}" for k, v in sorted(data["faq"]["by_audience"].items())))
+    lines.append("Trắc nghiệm: " + ", ".join(f"{q['id']} ({q['questions']} câu)" for q in data["quizzes"]))
+    lines.append(f"Hướng dẫn báo cáo: {data['guides']} · Thiếu nguồn: {data['unsourced']}")
+    return "\n".join(lines)
+
+
+def answer_record(query: str, outcome: Outcome) -> dict:
+    """The `ask --json` contract: q, kind, topic, id, score, text (stable for outside tools)."""
+    return {
+        "q": query,
+        "kind": outcome.kind,
+        "topic": outcome.topic,
+        "id": outcome.answer_id,
+        "score": outcome.score,
+        "text": "\n\n".join(reply.text for reply in outcome.replies),
+    }
+
+
+def ask_one(engine: Engine, query: str) -> Outcome:
+    """Answer as to a first-time user, in memory only: `ask` writes no user data."""
+    return engine.handle(Incoming("ask", text=query), Session(user_key="ask", started=True))
+
+
+def _ask(content: Content, args: argparse.Namespace) -> int:
+    if args.batch is None and not args.text:
+        print('Hãy nhập câu hỏi, ví dụ: python -m bot ask "con bị bắt nạt trên mạng"', file=sys.stderr)
+        return 2
+    engine = Engine.build(content, seed=0)
+    if args.batch is not None:
+        try:
+            queries = args.batch.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            print(f"Không đọc được tệp {args.batch}: {exc.strerror}", file=sys.stderr)
+            return 2
+    else:
+        queries = [args.text]
+    for query in queries:
+        record = answer_record(query, ask_one(engine, query))
+        if args.json:
+            print(json.dumps(record, ensure_ascii=False))
+        else:
+            print(
+                f"[{record['kind']}] {record['topic'] or ''} {record['id'] or ''} {record['score'] or ''}\n{record['text']}\n"
+            )
+    return 0

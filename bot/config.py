@@ -1,0 +1,86 @@
+"""Every setting in one declarative table: name, default, help. Read from the environment,
+then from an optional `.env` file in the working directory. A test keeps the README in step."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    help: str
+    secret: bool = False
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("BOT_DATA_DIR", "./data", "Thư mục chứa tệp SQLite (tạo khi chạy lần đầu)."),
+    Setting("BOT_KNOWLEDGE_DIR", "./knowledge", "Thư mục nội dung: hỏi đáp, mẹo, trắc nghiệm, hướng dẫn."),
+    Setting("BOT_FLOWS_DIR", "./flows", "Thư mục kịch bản hội thoại (menu, đăng ký ban đầu…)."),
+    Setting("BOT_WARD_NAME", "phường Trung Thành", "Tên phường hiển thị trong lời chào và báo cáo."),
+    Setting("BOT_SESSION_IDLE_HOURS", "24", "Sau bao nhiêu giờ không hoạt động thì phiên trò chuyện được làm mới."),
+    Setting("TELEGRAM_BOT_TOKEN", "", "Mã bot từ BotFather. Để trống: chạy trò chuyện trên máy.", secret=True),
+    Setting("TELEGRAM_API_BASE", "https://api.telegram.org", "Địa chỉ máy chủ Bot API."),
+    Setting("BOT_FRAMEWORK", "aiogram", "Thư viện Telegram: aiogram hoặc ptb."),
+    Setting("BOT_ADMIN_IDS", "", "Mã người dùng Telegram của cán bộ phường, cách nhau bởi dấu phẩy."),
+    Setting("BOT_WEB_HOST", "127.0.0.1", "Địa chỉ web chat nội bộ."),
+    Setting("BOT_WEB_PORT", "8080", "Cổng web chat nội bộ."),
+)
+
+
+def _dotenv(path: Path) -> dict[str, str]:
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        values[key.strip()] = value.strip().strip('"').strip("'")
+    return values
+
+
+@dataclass(frozen=True)
+class Config:
+    values: dict[str, str]
+
+    @classmethod
+    def load(cls, env: dict[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Config:
+        source = dict(os.environ if env is None else env)
+        file_values = _dotenv(dotenv) if dotenv else {}
+        values = {s.name: source.get(s.name, file_values.get(s.name, s.default)) for s in SETTINGS}
+        return cls(values)
+
+    def get(self, name: str) -> str:
+        return self.values[name]
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.values["BOT_DATA_DIR"])
+
+    @property
+    def knowledge_dir(self) -> Path:
+        return Path(self.values["BOT_KNOWLEDGE_DIR"])
+
+    @property
+    def flows_dir(self) -> Path:
+        return Path(self.values["BOT_FLOWS_DIR"])
+
+    @property
+    def database(self) -> Path:
+        return self.data_dir / "antoanso.sqlite3"
+
+    @property
+    def idle_seconds(self) -> float:
+        try:
+            return float(self.values["BOT_SESSION_IDLE_HOURS"]) * 3600
+        except ValueError:
+            return 24 * 3600
+
+    @property
+    def token(self) -> str:
+        return self.values["TELEGRAM_BOT_TOKEN"]

@@ -1,0 +1,67 @@
+"""Pydantic models of `flows/`: how conversations move. Node types are registered by name."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from bot.content.models import Strict, Text
+
+NodeId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{2,40}$")]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+
+# Each name maps to one small handler in bot/core/nodes.py; `check` rejects any other.
+NODE_TYPES = (
+    "message",  # text, optional buttons or `next`
+    "menu",  # text and rows of buttons, each going to a node
+    "choice",  # asks for a profile field (role, age band) and goes on
+    "tip_topics",  # topics that have tips, as buttons
+    "quiz_list",  # quizzes, those for the user's age band first
+    "guide_menu",  # one button per reporting guide
+    "guide",  # one reporting guide (`guide:` names it)
+    "activities",  # the ward's children's activities
+    "contacts",  # who to call
+    "duties",  # roles of family/school/authorities and convention clauses
+    "emergency",  # the emergency card
+)
+
+
+class ButtonSpec(Strict):
+    label: Label
+    next: NodeId
+
+
+class OptionSpec(Strict):
+    label: Label
+    value: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]{1,20}$")]
+    next: NodeId
+
+
+class Node(Strict):
+    type: Literal[NODE_TYPES]  # type: ignore[valid-type]
+    text: str = ""
+    buttons: list[list[ButtonSpec]] = []
+    next: NodeId | None = None
+    field: Literal["role", "age_band"] | None = None
+    options: list[OptionSpec] = []
+    guide: str | None = None
+
+
+class FlowFile(Strict):
+    nodes: dict[NodeId, Node] = Field(min_length=1)
+
+
+class Commands(Strict):
+    """Entry points into the flows: commands, menu words typed as text, and deep-link payloads."""
+
+    start: NodeId  # greeting for a new user, then onboarding
+    onboarding: NodeId
+    menu: NodeId
+    emergency: NodeId  # the card shown when a message says a child is in danger now
+    fallback: NodeId  # "I don't know this one" with the menu
+    suggest: NodeId  # "did you mean" with the closest questions as buttons
+    commands: dict[Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,32}$")], NodeId]
+    menu_words: dict[NodeId, list[Text]] = {}
+    deep_links: dict[Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]{1,40}$")], NodeId] = {}
+    command_help: dict[str, Text] = {}

@@ -1,0 +1,129 @@
+"""The conversation engine: `handle(incoming, session) -> Outcome(replies, session, events)`.
+
+Pure: no channel, no database, no clock of its own. Free text goes, in this order, through
+(1) danger detection, (2) commands and menu words, (3) the FAQ matcher with its confidence bands.
+Button payloads are short prefixed strings (`n:` node, `s:` choice, `t:` tip topic, `q:` quiz,
+`a:` quiz answer, `g:` guide, `f:` FAQ), always within Telegram's 64 bytes.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from bot.content.loader import Content
+from bot.core import nodes, ui
+from bot.core.types import Button, Event, Incoming, Outcome, Reply, Session
+from bot.understanding.matcher import Matcher
+from bot.understanding.normalize import Lexicon, fold, nfc, words
+from bot.understanding.safety import detect_danger
+
+
+@dataclass
+class Engine:
+    content: Content
+    matcher: Matcher
+    lexicon: Lexicon
+    rng: random.Random
+
+    @classmethod
+    def build(cls, content: Content, seed: int | None = None) -> Engine:
+        kb = content.knowledge
+        vocabulary = [text for faq in kb.faqs for text in (faq.question, *faq.variants, faq.answer)]
+        vocabulary += [tip.text for tip in kb.tips]
+        lexicon = Lexicon.build(kb.abbreviations, kb.synonym_groups, vocabulary)
+        return cls(content, Matcher(kb.faqs, lexicon), lexicon, random.Random(seed))
+
+    def handle(self, incoming: Incoming, session: Session) -> Outcome:
+        ctx = nodes.Context(self.content, session, self.rng)
+        if not session.started:
+            session.started = True
+            ctx.events.append(Event("session_started"))
+        if incoming.payload:
+            return self._payload(ctx, incoming.payload)
+        text = (incoming.text or "").strip()
+        if not text:
+            return self._fallback(ctx, None)
+        if text.startswith("/"):
+            outcome = self._command(ctx, text)
+            if outcome:
+                return outcome
+        danger = detect_danger(text, self.lexicon)
+        if danger:
+            ctx.events.append(Event("crisis_shown", detail=danger.family))
+            return ctx.outcome(nodes.render(ctx, self.content.flows.commands.emergency), kind="crisis")
+        word_target = self._menu_word(text)
+        if word_target:
+            ctx.events.append(Event("menu_word"))
+            return ctx.outcome(nodes.render(ctx, word_target), kind="command")
+        return self._answer(ctx, text)
+
+    # -- free text -------------------------------------------------------------------------
+    def _command(self, ctx: nodes.Context, text: str) -> Outcome | None:
+        name, _, argument = text[1:].partition(" ")
+        name = name.split("@", 1)[0].lower()
+        commands = self.content.flows.commands
+        if name == "start":
+            return self._start(ctx, argument.strip())
+        target = commands.commands.get(name)
+        if target is None:
+            return None
+        ctx.events.append(Event("command", detail=name))
+        return ctx.outcome(nodes.render(ctx, target), kind="command")
+
+    def _start(self, ctx: nodes.Context, argument: str) -> Outcome:
+        commands = self.content.flows.commands
+        ctx.events.append(Event("command", detail="start"))
+        link = commands.deep_links.get(argument.lower()) if argument else None
+        if link:
+            ctx.events.append(Event("deep_link", detail=argument.lower()[:40]))
+            return ctx.outcome(nodes.render(ctx, link), kind="command")
+        if ctx.session.role is None:
+            return ctx.outcome(nodes.render(ctx, commands.start), kind="command")
+        return ctx.outcome(nodes.render(ctx, commands.menu), kind="command")
+
+    def _menu_word(self, text: str) -> str | None:
+        key = " ".join(words(fold(nfc(text))))
+        for target, phrases in self.content.flows.commands.menu_words.items():
+            if key in {" ".join(words(fold(nfc(p)))) for p in phrases}:
+                return target
+        return None
+
+    def _answer(self, ctx: nodes.Context, text: str) -> Outcome:
+        result = self.matcher.match(text)
+        best = result.best
+        if best and result.confident:
+            ctx.events.append(Event("faq_answered", topic=best.faq.topic))
+            outcome = ctx.outcome(nodes.faq_replies(ctx, best.faq), kind="faq")
+            outcome.topic, outcome.answer_id, outcome.score = best.faq.topic, best.faq.id, best.score
+            return outcome
+        if best and best.score >= self.matcher_suggest_at:
+            ctx.events.append(Event("faq_suggested", topic=best.faq.topic))
+            replies = nodes.render(ctx, self.content.flows.commands.suggest)
+            suggestion_rows = tuple((Button(ui.short(c.faq.question), f"f:{c.faq.id}"),) for c in result.suggestions)
+            first = replies[0]
+            replies[0] = Reply(first.text, suggestion_rows + first.buttons)
+            outcome = ctx.outcome(replies, kind="faq")
+            outcome.topic, outcome.answer_id, outcome.score = best.faq.topic, best.faq.id, best.score
+            return outcome
+        return self._fallback(ctx, result.best.score if result.best else 0.0, result)
+
+    @property
+    def matcher_suggest_at(self) -> float:
+        from bot.understanding.matcher import SUGGEST_AT
+
+        return SUGGEST_AT
+
+    def _fallback(self, ctx: nodes.Context, score: float | None, result=None) -> Outcome:
+        ctx.events.append(Event("fallback"))
+        outcome = ctx.outcome(nodes.render(ctx, self.content.flows.commands.fallback), kind="fallback")
+        outcome.score = score
+        return outcome
+
+    # -- buttons ---------------------------------------------------------------------------
+    def _payload(self, ctx: nodes.Context, payload: str) -> Outcome:
+        prefix, _, rest = payload.partition(":")
+        handler = nodes.PAYLOAD_HANDLERS.get(prefix)
+        if handler is None:
+            return ctx.outcome([Reply(ui.STALE_BUTTON, ui.menu_row(self.content))], kind="command")
+        return ctx.outcome(handler(ctx, rest), kind="command")

@@ -1,0 +1,121 @@
+"""The core's own small types: what comes in from any channel and what goes back out.
+
+No framework type crosses this line, so Telegram, the web chat, the terminal and the tests all
+drive the same conversations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+TEXT_LIMIT = 4096
+PAYLOAD_LIMIT = 64
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One thing a user did: typed `text` or pressed a button carrying `payload`."""
+
+    user_key: str
+    text: str | None = None
+    payload: str | None = None
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    payload: str
+
+    def __post_init__(self) -> None:
+        if len(self.payload.encode("utf-8")) > PAYLOAD_LIMIT:
+            raise ValueError(f"button payload over {PAYLOAD_LIMIT} bytes: {self.payload!r}")
+
+
+Keyboard = tuple[tuple[Button, ...], ...]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to show. `replace` hints that it may edit the message whose button was pressed."""
+
+    text: str
+    buttons: Keyboard = ()
+    replace: bool = False
+
+    def __post_init__(self) -> None:
+        if len(self.text) > TEXT_LIMIT:
+            raise ValueError(f"reply text over {TEXT_LIMIT} characters")
+
+    def all_buttons(self) -> list[Button]:
+        return [button for row in self.buttons for button in row]
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened, for the statistics. Never carries a user id or message text."""
+
+    kind: str
+    topic: str | None = None
+    detail: str | None = None
+
+
+@dataclass
+class QuizProgress:
+    quiz_id: str
+    question_order: list[int]
+    option_orders: list[list[int]]
+    index: int = 0
+    correct: int = 0
+
+
+@dataclass
+class Session:
+    """Per-user conversation state; persisted as JSON so a restart resumes mid-quiz."""
+
+    user_key: str
+    role: str | None = None
+    age_band: str | None = None
+    awaiting: str | None = None
+    quiz: QuizProgress | None = None
+    tip_cursor: dict[str, int] = field(default_factory=dict)
+    started: bool = False
+    updated_at: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        data = {
+            "role": self.role,
+            "age_band": self.age_band,
+            "awaiting": self.awaiting,
+            "tip_cursor": self.tip_cursor,
+            "started": self.started,
+            "quiz": None,
+        }
+        if self.quiz:
+            data["quiz"] = self.quiz.__dict__.copy()
+        return data
+
+    @classmethod
+    def from_json(cls, user_key: str, data: dict[str, Any], updated_at: float) -> Session:
+        quiz = QuizProgress(**data["quiz"]) if data.get("quiz") else None
+        return cls(
+            user_key=user_key,
+            role=data.get("role"),
+            age_band=data.get("age_band"),
+            awaiting=data.get("awaiting"),
+            quiz=quiz,
+            tip_cursor=dict(data.get("tip_cursor") or {}),
+            started=bool(data.get("started")),
+            updated_at=updated_at,
+        )
+
+
+@dataclass
+class Outcome:
+    replies: list[Reply]
+    session: Session
+    events: list[Event]
+    kind: str = "command"
+    topic: str | None = None
+    answer_id: str | None = None
+    score: float | None = None

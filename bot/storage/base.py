@@ -1,0 +1,25 @@
+"""The storage protocol the core's callers use; SQLite and in-memory stores implement it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+from bot.core.types import Event, Session
+
+
+class Store(Protocol):
+    def load_session(self, user_key: str, now: float, idle_seconds: float) -> Session:
+        """The user's session, or a fresh one if none exists or it has been idle too long."""
+
+    def save_session(self, session: Session, now: float) -> None: ...
+
+    def record_events(self, events: Iterable[Event], session: Session, day: str) -> None:
+        """Add events to the anonymous daily counters (no user key is stored)."""
+
+    def counters(self) -> list[dict]: ...
+
+    def forget_user(self, user_key: str) -> None:
+        """Delete everything held about one user."""
+
+    def close(self) -> None: ...

@@ -1,0 +1,101 @@
+"""The SQLite store (sqlite-utils): WAL mode, short transactions, schema versioned by migrations."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import sqlite_utils
+
+from bot.core.types import Event, Session
+from bot.storage.counters import counter_key
+
+Migration = Callable[[sqlite_utils.Database], None]
+MIGRATIONS: list[Migration] = []
+
+
+def migration(func: Migration) -> Migration:
+    """Register a schema step; steps run once, in order, tracked by PRAGMA user_version."""
+    MIGRATIONS.append(func)
+    return func
+
+
+@migration
+def _sessions_and_counters(db: sqlite_utils.Database) -> None:
+    db["sessions"].create({"user_key": str, "data": str, "updated_at": float}, pk="user_key")
+    db["counters"].create(
+        {"day": str, "kind": str, "topic": str, "detail": str, "role": str, "age_band": str, "count": int},
+        pk=("day", "kind", "topic", "detail", "role", "age_band"),
+    )
+
+
+class SqliteStore:
+    def __init__(self, path: Path | str) -> None:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=10)
+        self.db = sqlite_utils.Database(conn)
+        if str(path) != ":memory:":
+            self.db.enable_wal()
+        self._migrate()
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
+            with self._transaction():
+                step(self.db)
+                self.db.execute(f"PRAGMA user_version = {number}")
+
+    def _transaction(self):
+        return _Immediate(self.db.conn)
+
+    def load_session(self, user_key: str, now: float, idle_seconds: float) -> Session:
+        row = self.db.execute("SELECT data, updated_at FROM sessions WHERE user_key = ?", [user_key]).fetchone()
+        if row is None or now - row[1] > idle_seconds:
+            return Session(user_key=user_key, updated_at=now)
+        return Session.from_json(user_key, json.loads(row[0]), row[1])
+
+    def save_session(self, session: Session, now: float) -> None:
+        session.updated_at = now
+        with self._transaction():
+            self.db.execute(
+                "INSERT INTO sessions (user_key, data, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT(user_key) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
+                [session.user_key, json.dumps(session.to_json(), ensure_ascii=False), now],
+            )
+
+    def record_events(self, events: Iterable[Event], session: Session, day: str) -> None:
+        rows = [counter_key(event, session, day) for event in events]
+        if not rows:
+            return
+        with self._transaction():
+            self.db.conn.executemany(
+                "INSERT INTO counters (day, kind, topic, detail, role, age_band, count) VALUES (?, ?, ?, ?, ?, ?, 1) "
+                "ON CONFLICT(day, kind, topic, detail, role, age_band) DO UPDATE SET count = count + 1",
+                rows,
+            )
+
+    def counters(self) -> list[dict]:
+        return list(self.db["counters"].rows_where(order_by="day, kind, topic, detail, role, age_band"))
+
+    def forget_user(self, user_key: str) -> None:
+        with self._transaction():
+            self.db.execute("DELETE FROM sessions WHERE user_key = ?", [user_key])
+
+    def close(self) -> None:
+        self.db.close()
+
+
+class _Immediate:
+    """`BEGIN IMMEDIATE` … `COMMIT`: take the write lock up front, keep it briefly."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
