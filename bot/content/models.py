@@ -35,7 +35,7 @@ TopicId = Annotated[str, AfterValidator(_known_topic)]
 class Strict(BaseModel):
     """Unknown keys are typos in a hand-edited file: reject them instead of ignoring them."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
 
 
 class Faq(Strict):

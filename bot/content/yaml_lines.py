@@ -58,6 +58,8 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, path: PathKey, lines: dict[
             if key in result:
                 raise ContentError(file, key_node.start_mark.line + 1, f"khóa '{key}' bị lặp lại")
             result[key] = _build(loader, value_node, (*path, key), lines, file)
+            # A mapping value is found by its key's line ("orphan:"), not where its body starts.
+            lines[(*path, key)] = key_node.start_mark.line + 1
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_build(loader, item, (*path, i), lines, file) for i, item in enumerate(node.value)]

@@ -136,14 +136,16 @@ def _fix_tokens(tokens: Iterable[str], lexicon: Lexicon) -> list[str]:
     return fixed
 
 
-def _expand(tokens: list[str], lexicon: Lexicon) -> list[str]:
+def _expand(tokens: list[str], lexicon: Lexicon, all_readings: bool = True) -> list[str]:
+    """Teencode → words. Retrieval wants every reading of an ambiguous token; phrase patterns
+    (danger detection) want one reading in place, so word order survives."""
     out: list[str] = []
     for token in tokens:
         readings = lexicon.abbreviations.get(token)
         if not readings or token in lexicon.vocabulary and len(readings) == 1 and readings[0] == (token,):
             out.append(token)
             continue
-        for reading in readings:
+        for reading in readings if all_readings else readings[:1]:
             out.extend(reading)
     return out
 
@@ -167,11 +169,11 @@ def _apply_synonyms(tokens: list[str], lexicon: Lexicon) -> list[str]:
     return out
 
 
-def normalize(text: str, lexicon: Lexicon) -> Normalized:
+def normalize(text: str, lexicon: Lexicon, all_readings: bool = True) -> Normalized:
     """Full pipeline for matching: nfc → fold → Telex repair/run-on split → teencode → synonyms."""
     clean = nfc(text)
     kept = tuple(words(clean))
     folded = _fix_tokens(words(fold(clean)), lexicon)
-    folded = _apply_synonyms(_expand(folded, lexicon), lexicon)
+    folded = _apply_synonyms(_expand(folded, lexicon, all_readings), lexicon)
     typed = has_diacritics(clean)
     return Normalized(text=clean, folded=tuple(folded), kept=kept if typed else (), typed_diacritics=typed)

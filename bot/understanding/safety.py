@@ -46,6 +46,7 @@ STRONG: dict[str, list[str]] = {
         r"\bhen (gap|don|ra|den|toi|di)\b.*\b" + _TIME,
         r"\b" + _TIME + r"\b.*\bhen (gap|don|ra|den)\b",
         r"\bhen (gap|don)\b.*\b(quen (tren|qua)|nguoi la|ong|chu|nguoi lon|\d+ tuoi)",
+        r"\b(ong|chu|nguoi lon|nguoi la|dan ong|\d+ tuoi)\b.*\bhen (gap|don|ra|den)\b",
         r"\b(di|ra|len xe|bo nha)\b.*\bgap\b.*\b(quen (tren|qua)|nguoi yeu|ban mang|nguoi la)",
         r"\b(don|cho)\b.*\b(o|tai) (ben xe|ga|cong truong|quan net)\b",
     ],
@@ -109,7 +110,7 @@ class Danger:
 def detect_danger(text: str, lexicon: Lexicon | None = None) -> Danger | None:
     """The first danger signal found, or None. Tries the expanded and the plain folded forms."""
     lexicon = lexicon or Lexicon.empty()
-    expanded = " ".join(normalize(text, lexicon).folded)
+    expanded = " ".join(normalize(text, lexicon, all_readings=False).folded)
     plain = " ".join(words(fold(nfc(text))))
     for form in dict.fromkeys((expanded, plain)):
         found = _detect(form)

@@ -1,0 +1,76 @@
+"""One test per normalisation rule: how people really type must not change what they mean."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from bot.understanding.normalize import Lexicon, fold, fold_key, nfc, normalize, repair_telex
+
+LEXICON = Lexicon.build(
+    {"ko": ["không"], "bn": ["bạn", "bao nhiêu"], "lm": ["làm"], "j": ["gì"]},
+    [["trên mạng", "online", "qua mạng"], ["facebook", "fb"]],
+    ["con tôi bị bắt nạt trên mạng phải làm gì hàng ngày điện thoại không"],
+)
+
+
+def test_nfd_and_nfc_fold_alike() -> None:
+    composed = "bắt nạt"
+    decomposed = unicodedata.normalize("NFD", composed)
+    assert composed != decomposed
+    assert normalize(decomposed, LEXICON) == normalize(composed, LEXICON)
+
+
+def test_eth_is_read_as_d_stroke() -> None:
+    assert nfc("Ðiện thoại ðể") == "điện thoại để"
+    assert fold(nfc("Ðiện")) == "dien"
+
+
+def test_fold_removes_diacritics_and_d_stroke() -> None:
+    assert fold("đường dây nóng 111") == "duong day nong 111"
+
+
+def test_case_and_full_width_letters() -> None:
+    assert nfc("ＣＯＮ Bị") == "con bị"
+
+
+def test_kept_form_only_when_diacritics_typed() -> None:
+    assert normalize("cài đặt", LEXICON).kept == ("cài", "đặt")
+    assert normalize("cai dat", LEXICON).kept == ()
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("tooi", "toi"), ("ddien", "dien"), ("thoaai", "thoai")])
+def test_telex_leftovers(typed: str, meant: str) -> None:
+    assert repair_telex(typed) == meant
+
+
+def test_telex_repair_only_when_it_makes_a_known_word() -> None:
+    assert normalize("con tooi", LEXICON).folded == ("con", "toi")
+    assert "google" in normalize("google", LEXICON).folded
+
+
+def test_teencode_expands_every_reading_of_an_ambiguous_token() -> None:
+    assert normalize("ko lm j", LEXICON).folded == ("khong", "lam", "gi")
+    assert normalize("bn", LEXICON).folded == ("ban", "bao", "nhieu")
+
+
+def test_teencode_first_reading_only_for_phrase_patterns() -> None:
+    assert normalize("bn", LEXICON, all_readings=False).folded == ("ban",)
+
+
+def test_synonyms_map_to_the_canonical_phrase() -> None:
+    assert normalize("bị bắt nạt online", LEXICON).folded == ("bi", "bat", "nat", "tren", "mang")
+    assert normalize("fb", LEXICON).folded == ("facebook",)
+
+
+def test_run_on_words_are_split_into_known_syllables() -> None:
+    assert normalize("hàngngày", LEXICON).folded == ("hang", "ngay")
+
+
+def test_doubled_last_letter_is_dropped() -> None:
+    assert normalize("khongg", LEXICON).folded == ("khong",)
+
+
+def test_fold_key_ignores_punctuation_and_spacing() -> None:
+    assert fold_key("Con bị  bắt nạt?!") == fold_key("con bi bat nat")
