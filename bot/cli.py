@@ -145,6 +145,7 @@ def answer_record(query: str, outcome: Outcome) -> dict:
         "id": outcome.answer_id,
         "score": outcome.score,
         "text": "\n\n".join(reply.text for reply in outcome.replies),
+        "suggested": outcome.suggested,
     }
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from bot.content.loader import Content
 from bot.core import nodes, ui
 from bot.core.types import Button, Event, Incoming, Outcome, Reply, Session
-from bot.understanding.matcher import Matcher
+from bot.understanding.matcher import SUGGEST_AT, Matcher
 from bot.understanding.normalize import Lexicon, fold, nfc, words
 from bot.understanding.safety import detect_danger
 
@@ -32,7 +32,7 @@ class Engine:
         vocabulary = [text for faq in kb.faqs for text in (faq.question, *faq.variants, faq.answer)]
         vocabulary += [tip.text for tip in kb.tips]
         lexicon = Lexicon.build(kb.abbreviations, kb.synonym_groups, vocabulary)
-        return cls(content, Matcher(kb.faqs, lexicon), lexicon, random.Random(seed))
+        return cls(content, Matcher(kb.faqs, lexicon, [tip.text for tip in kb.tips]), lexicon, random.Random(seed))
 
     def handle(self, incoming: Incoming, session: Session) -> Outcome:
         ctx = nodes.Context(self.content, session, self.rng)
@@ -95,26 +95,21 @@ class Engine:
         if best and result.confident:
             ctx.events.append(Event("faq_answered", topic=best.faq.topic))
             outcome = ctx.outcome(nodes.faq_replies(ctx, best.faq), kind="faq")
-            outcome.topic, outcome.answer_id, outcome.score = best.faq.topic, best.faq.id, best.score
+            outcome.topic, outcome.answer_id, outcome.score = best.faq.topic, best.faq.id, result.confidence
             return outcome
-        if best and best.score >= self.matcher_suggest_at:
+        if best and result.confidence >= SUGGEST_AT:
             ctx.events.append(Event("faq_suggested", topic=best.faq.topic))
             replies = nodes.render(ctx, self.content.flows.commands.suggest)
             suggestion_rows = tuple((Button(ui.short(c.faq.question), f"f:{c.faq.id}"),) for c in result.suggestions)
             first = replies[0]
             replies[0] = Reply(first.text, suggestion_rows + first.buttons)
             outcome = ctx.outcome(replies, kind="faq")
-            outcome.topic, outcome.answer_id, outcome.score = best.faq.topic, best.faq.id, best.score
+            outcome.topic, outcome.answer_id, outcome.score = best.faq.topic, best.faq.id, result.confidence
+            outcome.suggested = True
             return outcome
-        return self._fallback(ctx, result.best.score if result.best else 0.0, result)
+        return self._fallback(ctx, result.confidence)
 
-    @property
-    def matcher_suggest_at(self) -> float:
-        from bot.understanding.matcher import SUGGEST_AT
-
-        return SUGGEST_AT
-
-    def _fallback(self, ctx: nodes.Context, score: float | None, result=None) -> Outcome:
+    def _fallback(self, ctx: nodes.Context, score: float | None) -> Outcome:
         ctx.events.append(Event("fallback"))
         outcome = ctx.outcome(nodes.render(ctx, self.content.flows.commands.fallback), kind="fallback")
         outcome.score = score

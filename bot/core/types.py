@@ -119,3 +119,4 @@ class Outcome:
     topic: str | None = None
     answer_id: str | None = None
     score: float | None = None
+    suggested: bool = False  # the FAQ was offered among "did you mean" buttons, not answered

@@ -2,16 +2,22 @@
 
 Hybrid retrieval, built once at start-up: a BM25 index (bm25s) over our own Vietnamese tokens —
 folded syllables, folded syllable bigrams and, for text typed with diacritics, the kept syllables —
-fused with rapidfuzz similarity on the best-matching variant. Confidence is mostly *coverage*:
-how much of what the user said (weighted by rarity) the FAQ's wording accounts for. Words the
-knowledge base has never seen ("giá vàng", "xổ số") weigh most, which is what makes the fallback
-honest.
+re-scored per candidate by *coverage* (how much of what the user said, weighted by rarity, the FAQ's
+wording accounts for) and rapidfuzz similarity to the closest variant.
+
+The topic is chosen by a vote of the best candidates, so five close FAQs of one topic beat one
+lucky match elsewhere. Whether to answer at all is a separate, calibrated question: is this message
+about our domain? Out-of-scope messages ("giá vàng", "đăng ký kết hôn") reuse our common syllables
+but not our two-syllable words, and typed with diacritics they use words our content never spells.
+A logistic model over four such signals (fitted on the dev set; `python -m bot bench match` prints
+its figures) gives the probability that drives answer / suggest / fallback.
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import bm25s
@@ -19,12 +25,17 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from bot.content.models import Faq
-from bot.understanding.normalize import Lexicon, Normalized, normalize
+from bot.understanding.normalize import Lexicon, Normalized, fold, has_diacritics, normalize, nfc, words
 
-ANSWER_AT = 0.55  # confidence from which we answer directly
-SUGGEST_AT = 0.36  # from here up to ANSWER_AT we offer the top 3 as buttons
-MARGIN = 0.04  # the answer must beat a runner-up from another topic by this much
+ANSWER_AT = 0.5  # in-domain probability from which we answer directly
+SUGGEST_AT = 0.35  # from here up to ANSWER_AT we offer the closest questions as buttons
+MARGIN = 0.03  # the winning topic must beat the runner-up topic by this much in candidate score
 CANDIDATES = 12
+VOTERS = 5
+
+# Logistic calibration of "this message is about our domain" (see module docstring).
+DOMAIN_WEIGHTS = {"score": 12.0, "known_bigrams": 5.5, "unknown_spelled": -6.5, "length": 3.0}
+DOMAIN_BIAS = -10.8
 
 
 def features(norm: Normalized) -> list[str]:
@@ -38,7 +49,7 @@ def features(norm: Normalized) -> list[str]:
 @dataclass(frozen=True)
 class Candidate:
     faq: Faq
-    score: float  # confidence in [0, 1]
+    score: float  # lexical score in [0, 1]
     variant: str
 
 
@@ -46,6 +57,7 @@ class Candidate:
 class MatchResult:
     best: Candidate | None
     candidates: tuple[Candidate, ...]
+    confidence: float  # probability that the message is in our domain and `best` answers it
     confident: bool
 
     @property
@@ -54,7 +66,7 @@ class MatchResult:
 
 
 class Matcher:
-    def __init__(self, faqs: list[Faq], lexicon: Lexicon) -> None:
+    def __init__(self, faqs: list[Faq], lexicon: Lexicon, domain_texts: Iterable[str] = ()) -> None:
         self.lexicon = lexicon
         self.faqs = faqs
         self._doc_faq: list[int] = []
@@ -62,6 +74,7 @@ class Matcher:
         self._doc_words: list[frozenset[str]] = []
         corpus: list[list[str]] = []
         faq_words: list[set[str]] = [set() for _ in faqs]
+        self._faq_kept: list[dict[str, set[str]]] = [{} for _ in faqs]
         for index, faq in enumerate(faqs):
             for text in (faq.question, *faq.variants):
                 norm = normalize(text, lexicon)
@@ -70,10 +83,12 @@ class Matcher:
                 self._doc_text.append(" ".join(norm.folded))
                 self._doc_words.append(frozenset(norm.folded))
                 faq_words[index].update(norm.folded)
-        self._faq_words = [frozenset(words) for words in faq_words]
+                for kept in norm.kept:
+                    self._faq_kept[index].setdefault(fold(kept), set()).add(kept)
+        self._faq_words = [frozenset(w) for w in faq_words]
         document_frequency: Counter[str] = Counter()
-        for words in self._doc_words:
-            document_frequency.update(words)
+        for doc_words in self._doc_words:
+            document_frequency.update(doc_words)
         total = max(len(self._doc_words), 1)
         self._idf = {w: math.log(1 + total / df) for w, df in document_frequency.items()}
         self._unknown_idf = math.log(1 + total)
@@ -81,15 +96,21 @@ class Matcher:
         self._bm25 = bm25s.BM25()
         if corpus:
             self._bm25.index(corpus, show_progress=False)
+        self._domain_bigrams: set[tuple[str, str]] = set()
+        self._domain_spellings: set[str] = set()
+        for text in [*(t for f in faqs for t in (f.question, *f.variants, f.answer)), *domain_texts]:
+            folded = normalize(text, lexicon).folded
+            self._domain_bigrams.update(zip(folded, folded[1:]))
+            self._domain_spellings.update(words(nfc(text)))
 
     def idf(self, word: str) -> float:
         return self._idf.get(word, self._unknown_idf)
 
     def match(self, text: str) -> MatchResult:
         norm = normalize(text, self.lexicon)
-        query_words = [w for w in dict.fromkeys(norm.folded)]
-        if not query_words or not self.faqs:
-            return MatchResult(None, (), False)
+        query_words = list(dict.fromkeys(norm.folded))
+        if not query_words or not self.faqs or all(w.isdigit() for w in query_words):
+            return MatchResult(None, (), 0.0, False)
         scores = self._bm25.get_scores(features(norm))
         best_doc_per_faq: dict[int, int] = {}
         for doc in np.argsort(-scores)[: CANDIDATES * 4]:
@@ -100,24 +121,54 @@ class Matcher:
                 break
         top_bm25 = float(scores.max()) or 1.0
         query_text = " ".join(norm.folded)
-        candidates = [
-            self._score(faq_index, doc, query_words, query_text, float(scores[doc]) / top_bm25)
-            for faq_index, doc in best_doc_per_faq.items()
-        ]
-        candidates.sort(key=lambda c: c.score, reverse=True)
-        best = candidates[0] if candidates else None
-        confident = False
-        if best and best.score >= ANSWER_AT:
-            rival = next((c for c in candidates[1:] if c.faq.topic != best.faq.topic), None)
-            confident = rival is None or best.score - rival.score >= MARGIN or best.score >= 0.8
-        return MatchResult(best, tuple(candidates), confident)
+        typed = {fold(word): word for word in norm.kept if has_diacritics(word)}
+        candidates = sorted(
+            (
+                self._score(faq_index, doc, query_words, query_text, float(scores[doc]) / top_bm25, typed)
+                for faq_index, doc in best_doc_per_faq.items()
+            ),
+            key=lambda c: c.score,
+            reverse=True,
+        )
+        if not candidates:
+            return MatchResult(None, (), 0.0, False)
+        ranked, margin = _vote(candidates)
+        best = ranked[0]
+        confidence = self._domain_probability(norm, best.score, len(query_words))
+        confident = confidence >= ANSWER_AT and (margin >= MARGIN or confidence >= 0.9)
+        return MatchResult(best, tuple(ranked), round(confidence, 4), confident)
 
-    def _score(self, faq_index: int, doc: int, query_words: list[str], query_text: str, bm25_rel: float) -> Candidate:
-        faq_vocab = self._faq_words[faq_index]
+    def _domain_probability(self, norm: Normalized, best_score: float, length: int) -> float:
+        folded = norm.folded
+        bigrams = list(zip(folded, folded[1:]))
+        known_bigrams = sum(b in self._domain_bigrams for b in bigrams) / len(bigrams) if bigrams else 0.0
+        spelled = [w for w in norm.kept if has_diacritics(w)]
+        unknown_spelled = sum(w not in self._domain_spellings for w in spelled) / len(spelled) if spelled else 0.0
+        signals = {
+            "score": best_score,
+            "known_bigrams": known_bigrams,
+            "unknown_spelled": unknown_spelled,
+            "length": min(length, 12) / 12,
+        }
+        logit = DOMAIN_BIAS + sum(DOMAIN_WEIGHTS[name] * value for name, value in signals.items())
+        return 1 / (1 + math.exp(-logit))
+
+    def _covers(self, faq_index: int, word: str, typed: dict[str, str]) -> bool:
+        """Is `word` in the FAQ's wording? When the user typed diacritics ("mưa") and the FAQ
+        spells that folded syllable otherwise ("mùa"), it is a different word."""
+        if word not in self._faq_words[faq_index]:
+            return False
+        spelled = typed.get(word)
+        known = self._faq_kept[faq_index].get(word)
+        return spelled is None or not known or spelled in known
+
+    def _score(
+        self, faq_index: int, doc: int, query_words: list[str], query_text: str, bm25_rel: float, typed: dict[str, str]
+    ) -> Candidate:
         doc_words = self._doc_words[doc]
         weights = [self.idf(w) for w in query_words]
         total = sum(weights) or 1.0
-        coverage = sum(wt for w, wt in zip(query_words, weights) if w in faq_vocab) / total
+        coverage = sum(wt for w, wt in zip(query_words, weights) if self._covers(faq_index, w, typed)) / total
         doc_cover = sum(wt for w, wt in zip(query_words, weights) if w in doc_words) / total
         doc_total = sum(self.idf(w) for w in doc_words) or 1.0
         doc_recall = sum(self.idf(w) for w in doc_words if w in query_words) / doc_total
@@ -127,3 +178,18 @@ class Matcher:
         fuzzy *= min(1.0, len(query_words) / 3)
         score = 0.45 * coverage + 0.2 * doc_cover + 0.15 * doc_recall + 0.1 * fuzzy + 0.1 * bm25_rel
         return Candidate(self.faqs[faq_index], round(min(score, 1.0), 4), self._doc_text[doc])
+
+
+def _vote(candidates: list[Candidate]) -> tuple[list[Candidate], float]:
+    """Order candidates so the best FAQ of the winning topic comes first.
+
+    Each of the top candidates votes for its topic with weight score⁴ (close matches dominate);
+    returns the reordered list and the winner's lead in best score over the runner-up topic.
+    """
+    votes: defaultdict[str, float] = defaultdict(float)
+    for candidate in candidates[:VOTERS]:
+        votes[candidate.faq.topic] += candidate.score**4
+    winner = max(votes, key=votes.__getitem__)
+    ranked = [c for c in candidates if c.faq.topic == winner] + [c for c in candidates if c.faq.topic != winner]
+    rival = next((c.score for c in ranked if c.faq.topic != winner), 0.0)
+    return ranked, ranked[0].score - rival
