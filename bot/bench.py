@@ -155,3 +155,38 @@ def bench_match(content: Content, eval_path: Path) -> int:
     )
     print(f"naive WRatio ở {variants} câu: median {n_median:.2f} ms · p99 {n_p99:.2f} ms · tỉ lệ p99 {p99 / n_p99:.2f}")
     return 0
+
+
+def calibrate(content: Content, eval_path: Path) -> int:
+    """Fit the in-domain logistic model (DOMAIN_WEIGHTS) on an eval set and print the constants.
+
+    Out-of-scope items are few, so they are weighted up to balance the classes; a small L2 keeps
+    the weights modest. Paste the printed constants into bot/understanding/matcher.py.
+    """
+    import numpy as np
+
+    from bot.understanding.matcher import DOMAIN_WEIGHTS
+    from bot.understanding.normalize import normalize
+
+    engine = Engine.build(content, seed=0)
+    matcher = engine.matcher
+    rows, labels = [], []
+    for item in _load_eval(eval_path):
+        if item["expect"] == "crisis":
+            continue
+        result = matcher.match(item["q"])
+        norm = normalize(item["q"], matcher.lexicon)
+        signals = matcher.domain_signals(norm, result.best.score if result.best else 0.0)
+        rows.append([signals[name] for name in DOMAIN_WEIGHTS])
+        labels.append(item["expect"] != "fallback")
+    x, y = np.array(rows), np.array(labels, dtype=float)
+    weight = np.where(y == 0, (y == 1).sum() / max((y == 0).sum(), 1), 1.0)
+    design = np.column_stack([x, np.ones(len(x))])
+    w = np.zeros(design.shape[1])
+    for _ in range(20000):
+        p = 1 / (1 + np.exp(-design @ w))
+        w -= 0.5 * (design.T @ (weight * (p - y)) / len(y) + 0.001 * np.r_[w[:-1], 0])
+    names = list(DOMAIN_WEIGHTS)
+    print("DOMAIN_WEIGHTS = {" + ", ".join(f'"{n}": {v:.1f}' for n, v in zip(names, w[:-1])) + "}")
+    print(f"DOMAIN_BIAS = {w[-1]:.1f}")
+    return 0

@@ -52,9 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     if command == "ask":
         return _ask(content, args)
     if command == "bench":
-        from bot.bench import bench_match
+        from bot.bench import bench_match, calibrate
 
-        return bench_match(content, args.eval)
+        return (calibrate if args.what == "calibrate" else bench_match)(content, args.eval)
     return _run(config, content, terminal=command == "chat")
 
 

@@ -28,14 +28,20 @@ from bot.content.models import Faq
 from bot.understanding.normalize import Lexicon, Normalized, fold, has_diacritics, normalize, nfc, words
 
 ANSWER_AT = 0.5  # in-domain probability from which we answer directly
-SUGGEST_AT = 0.35  # from here up to ANSWER_AT we offer the closest questions as buttons
+SUGGEST_AT = 0.4  # from here up to ANSWER_AT we offer the closest questions as buttons
 MARGIN = 0.03  # the winning topic must beat the runner-up topic by this much in candidate score
 CANDIDATES = 12
 VOTERS = 5
 
 # Logistic calibration of "this message is about our domain" (see module docstring).
-DOMAIN_WEIGHTS = {"score": 12.0, "known_bigrams": 5.5, "unknown_spelled": -6.5, "length": 3.0}
-DOMAIN_BIAS = -10.8
+DOMAIN_WEIGHTS = {"score": 5.3, "known_bigrams": 7.3, "unknown_spelled": -4.6, "length": 2.8}
+DOMAIN_BIAS = -7.7
+
+
+def units(folded: tuple[str, ...] | list[str]) -> list[str]:
+    """Syllables and syllable bigrams: most Vietnamese words are two syllables ("dụ dỗ", "bắt
+    nạt"), and a bigram is far more telling than either of its common syllables."""
+    return [*folded, *(f"{a}_{b}" for a, b in zip(folded, folded[1:]))]
 
 
 def features(norm: Normalized) -> list[str]:
@@ -81,8 +87,8 @@ class Matcher:
                 corpus.append(features(norm))
                 self._doc_faq.append(index)
                 self._doc_text.append(" ".join(norm.folded))
-                self._doc_words.append(frozenset(norm.folded))
-                faq_words[index].update(norm.folded)
+                self._doc_words.append(frozenset(units(norm.folded)))
+                faq_words[index].update(units(norm.folded))
                 for kept in norm.kept:
                     self._faq_kept[index].setdefault(fold(kept), set()).add(kept)
         self._faq_words = [frozenset(w) for w in faq_words]
@@ -108,7 +114,7 @@ class Matcher:
 
     def match(self, text: str) -> MatchResult:
         norm = normalize(text, self.lexicon)
-        query_words = list(dict.fromkeys(norm.folded))
+        query_words = list(dict.fromkeys(units(norm.folded)))
         if not query_words or not self.faqs or all(w.isdigit() for w in query_words):
             return MatchResult(None, (), 0.0, False)
         scores = self._bm25.get_scores(features(norm))
@@ -119,12 +125,11 @@ class Matcher:
             best_doc_per_faq.setdefault(int(self._doc_faq_array[doc]), int(doc))
             if len(best_doc_per_faq) >= CANDIDATES:
                 break
-        top_bm25 = float(scores.max()) or 1.0
         query_text = " ".join(norm.folded)
         typed = {fold(word): word for word in norm.kept if has_diacritics(word)}
         candidates = sorted(
             (
-                self._score(faq_index, doc, query_words, query_text, float(scores[doc]) / top_bm25, typed)
+                self._score(faq_index, doc, query_words, query_text, typed)
                 for faq_index, doc in best_doc_per_faq.items()
             ),
             key=lambda c: c.score,
@@ -134,24 +139,26 @@ class Matcher:
             return MatchResult(None, (), 0.0, False)
         ranked, margin = _vote(candidates)
         best = ranked[0]
-        confidence = self._domain_probability(norm, best.score, len(query_words))
+        confidence = domain_probability(self.domain_signals(norm, best.score))
         confident = confidence >= ANSWER_AT and (margin >= MARGIN or confidence >= 0.9)
         return MatchResult(best, tuple(ranked), round(confidence, 4), confident)
 
-    def _domain_probability(self, norm: Normalized, best_score: float, length: int) -> float:
+    def domain_signals(self, norm: Normalized, best_score: float) -> dict[str, float]:
+        """What says "this message is about our domain": see DOMAIN_WEIGHTS."""
         folded = norm.folded
         bigrams = list(zip(folded, folded[1:]))
-        known_bigrams = sum(b in self._domain_bigrams for b in bigrams) / len(bigrams) if bigrams else 0.0
+        if bigrams:
+            known_bigrams = sum(b in self._domain_bigrams for b in bigrams) / len(bigrams)
+        else:  # a one-word message ("game", "menu"): is the word itself one of ours?
+            known_bigrams = float(bool(folded) and folded[0] in self._idf)
         spelled = [w for w in norm.kept if has_diacritics(w)]
         unknown_spelled = sum(w not in self._domain_spellings for w in spelled) / len(spelled) if spelled else 0.0
-        signals = {
+        return {
             "score": best_score,
             "known_bigrams": known_bigrams,
             "unknown_spelled": unknown_spelled,
-            "length": min(length, 12) / 12,
+            "length": min(len(set(folded)), 12) / 12,
         }
-        logit = DOMAIN_BIAS + sum(DOMAIN_WEIGHTS[name] * value for name, value in signals.items())
-        return 1 / (1 + math.exp(-logit))
 
     def _covers(self, faq_index: int, word: str, typed: dict[str, str]) -> bool:
         """Is `word` in the FAQ's wording? When the user typed diacritics ("mưa") and the FAQ
@@ -163,21 +170,26 @@ class Matcher:
         return spelled is None or not known or spelled in known
 
     def _score(
-        self, faq_index: int, doc: int, query_words: list[str], query_text: str, bm25_rel: float, typed: dict[str, str]
+        self, faq_index: int, doc: int, query_words: list[str], query_text: str, typed: dict[str, str]
     ) -> Candidate:
         doc_words = self._doc_words[doc]
         weights = [self.idf(w) for w in query_words]
         total = sum(weights) or 1.0
         coverage = sum(wt for w, wt in zip(query_words, weights) if self._covers(faq_index, w, typed)) / total
-        doc_cover = sum(wt for w, wt in zip(query_words, weights) if w in doc_words) / total
         doc_total = sum(self.idf(w) for w in doc_words) or 1.0
         doc_recall = sum(self.idf(w) for w in doc_words if w in query_words) / doc_total
         fuzzy = fuzz.token_set_ratio(query_text, self._doc_text[doc]) / 100
         # token_set_ratio is 100 whenever one side's words are a subset of the other's; a
         # one-word question must not match a whole variant on that alone.
         fuzzy *= min(1.0, len(query_words) / 3)
-        score = 0.45 * coverage + 0.2 * doc_cover + 0.15 * doc_recall + 0.1 * fuzzy + 0.1 * bm25_rel
+        # Coverage leads; how much of the closest variant was said, and its fuzzy likeness, break ties.
+        score = (0.6 * coverage + 0.15 * doc_recall + 0.1 * fuzzy) / 0.85
         return Candidate(self.faqs[faq_index], round(min(score, 1.0), 4), self._doc_text[doc])
+
+
+def domain_probability(signals: dict[str, float]) -> float:
+    logit = DOMAIN_BIAS + sum(DOMAIN_WEIGHTS[name] * value for name, value in signals.items())
+    return 1 / (1 + math.exp(-logit))
 
 
 def _vote(candidates: list[Candidate]) -> tuple[list[Candidate], float]:
@@ -188,7 +200,7 @@ def _vote(candidates: list[Candidate]) -> tuple[list[Candidate], float]:
     """
     votes: defaultdict[str, float] = defaultdict(float)
     for candidate in candidates[:VOTERS]:
-        votes[candidate.faq.topic] += candidate.score**4
+        votes[candidate.faq.topic] += candidate.score**16
     winner = max(votes, key=votes.__getitem__)
     ranked = [c for c in candidates if c.faq.topic == winner] + [c for c in candidates if c.faq.topic != winner]
     rival = next((c.score for c in ranked if c.faq.topic != winner), 0.0)

@@ -10,7 +10,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 # Eth and other look-alikes people paste in place of đ/Đ.
@@ -67,6 +70,10 @@ class Lexicon:
     synonyms: dict[tuple[str, ...], tuple[str, ...]]
     vocabulary: frozenset[str]
     longest_synonym: int = 1
+    sorted_vocabulary: tuple[str, ...] = field(default=(), compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sorted_vocabulary", tuple(sorted(self.vocabulary)))
 
     @classmethod
     def build(
@@ -126,13 +133,29 @@ def _split_run_on(token: str, vocab: frozenset[str]) -> list[str]:
     return [token]
 
 
+def _closest_known(token: str, lexicon: Lexicon) -> str:
+    """One slip of the finger ('nghieng' for 'nghien', 'bog' for 'bong'): the known syllable one
+    edit away. Only for tokens we do not know, of 4+ letters, with a single nearest candidate."""
+    if len(token) < 4 or not token.isalpha() or not lexicon.vocabulary:
+        return token
+    found = process.extract(token, lexicon.sorted_vocabulary, scorer=Levenshtein.distance, score_cutoff=1, limit=2)
+    if len(found) == 1 or (len(found) == 2 and found[0][1] < found[1][1]):
+        return found[0][0]
+    return token
+
+
 def _fix_tokens(tokens: Iterable[str], lexicon: Lexicon) -> list[str]:
     fixed: list[str] = []
+    vocab = lexicon.vocabulary
     for token in tokens:
+        if token in lexicon.abbreviations or token in vocab:
+            fixed.append(token)
+            continue
         repaired = repair_telex(token)
-        if repaired != token and lexicon.vocabulary and repaired not in lexicon.vocabulary:
+        if repaired != token and vocab and repaired not in vocab:
             repaired = token
-        fixed.extend(_split_run_on(repaired, lexicon.vocabulary))
+        for part in _split_run_on(repaired, vocab):
+            fixed.append(part if part in vocab else _closest_known(part, lexicon))
     return fixed
 
 

@@ -39,10 +39,12 @@ STRONG: dict[str, list[str]] = {
         r"\b(doa|de doa|tong tien|ep|bat)\b.*\b(tung|dang|gui|phat tan|phat|share|chia se|cong khai)\b.*\b(anh|clip|video|hinh)",
         r"\b(tung|dang|gui|phat tan|share)\b.*\b(anh|clip|video|hinh)\b.*\bneu (khong|ko)\b",
         r"\bneu (khong|ko)\b.*\b(tung|dang|gui|phat tan)\b.*\b(anh|clip|video|hinh)",
-        r"\b(bat|ep|doi)\b.*\b(goi video|quay|gui|chup)\b.*\b(coi do|khoa than|nude|anh nong|khong mac|than the)",
+        r"\b(bat|ep)\b.*\b(goi video|quay|gui|chup)\b.*\b(coi do|khoa than|nude|anh nong|khong mac|than the)",
         r"\b(dang|vua) bi\b.*\b(tong tien|doa tung|ep gui anh)",
     ],
     "meeting": [
+        r"\bhen\b.*\b(gap|don)\b.*\b" + _TIME + r"\b",
+        r"\bhen\b.*\b" + _TIME + r"\b.*\b(gap|don)\b",
         r"\bhen (gap|don|ra|den|toi|di)\b.*\b" + _TIME,
         r"\b" + _TIME + r"\b.*\bhen (gap|don|ra|den)\b",
         r"\bhen (gap|don)\b.*\b(quen (tren|qua)|nguoi la|ong|chu|nguoi lon|\d+ tuoi)",
@@ -53,7 +55,6 @@ STRONG: dict[str, list[str]] = {
     "violence": [
         r"\b(doa|de doa|hen|se|doi)\b.*\b(danh|chem|giet|dam|dap|xu|bat coc|thanh toan)\b",
         r"\bmang (dao|kiem|hung khi|gay|ma tau)",
-        r"\b(danh hoi dong|bat coc|bao hanh)\b",
         r"\b(dang|vua) bi (danh|dap|hanh ha|xam hai|hiep)",
     ],
     "missing": [
@@ -68,6 +69,7 @@ STRONG: dict[str, list[str]] = {
 
 # Risk words that mean danger unless the message is plainly a general question.
 WEAK: list[str] = [
+    r"\b(danh hoi dong|bat coc|bao hanh)\b",
     r"\btu tu\b",
     r"\btu sat\b",
     r"\btu hai\b",
@@ -78,6 +80,10 @@ WEAK: list[str] = [
 ]
 
 GENERAL: list[str] = [
+    r"\b(to giac|bao cao|trinh bao)\b.*\b(o dau|the nao|nhu the nao|cach nao|ra sao)\b",
+    r"\b(co that khong|that khong|tin don|lan truyen|lan tin|tin gia|tin nhan chuoi)\b",
+    r"\b(xem|lo xem|xem phai|thay)\b.*\b(video|clip|phim|anh)\b.*\b(anh huong|co sao|co hai)\b",
+    r"\banh huong (gi|the nao|ra sao)\b",
     r"\bla gi\b",
     r"\bdau hieu\b",
     r"\bphong (tranh|ngua|chong)\b",
