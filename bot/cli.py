@@ -31,7 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--batch", type=Path, help="tệp, mỗi dòng một câu hỏi")
     ask.add_argument("--json", action="store_true", help="mỗi câu trả lời một dòng JSON")
     bench = sub.add_parser("bench", help="đo hiệu năng")
-    bench.add_argument("what", choices=["match"])
+    bench.add_argument("what", choices=["match", "calibrate"])
     bench.add_argument("--eval", type=Path, default=Path("../shared/eval/faq_dev.yaml"))
     return parser
 
