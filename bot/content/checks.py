@@ -72,7 +72,7 @@ def _check_duplicate_variants(kb: Knowledge) -> list[ContentError]:
 
     owner: dict[str, str] = {}
     errors: list[ContentError] = []
-    for faq in kb.faqs:
+    for faq in [*kb.faqs, *kb.out_of_scope]:
         for text in (faq.question, *faq.variants):
             key = fold_key(text)
             other = owner.setdefault(key, faq.id)

@@ -65,3 +65,5 @@ class Commands(Strict):
     menu_words: dict[NodeId, list[Text]] = {}
     deep_links: dict[Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]{1,40}$")], NodeId] = {}
     command_help: dict[str, Text] = {}
+    # Words that may surround a menu word without changing it ("menu ở đâu vậy", "chào ad").
+    filler_words: list[str] = []

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from bot.content.flow_models import Commands, FlowFile, Node
-from bot.content.models import Activity, Contact, Duties, Faq, Guide, Quiz, Tip
+from bot.content.models import Activity, Contact, Duties, Faq, Guide, OutOfScope, Quiz, Tip
 from bot.content.yaml_lines import ContentError, LoadedYaml, PathKey, load_yaml
 
 T = TypeVar("T")
@@ -26,6 +26,7 @@ class Knowledge:
     guides: list[Guide] = field(default_factory=list)
     contacts: list[Contact] = field(default_factory=list)
     activities: list[Activity] = field(default_factory=list)
+    out_of_scope: list[OutOfScope] = field(default_factory=list)
     duties: Duties | None = None
     abbreviations: dict[str, list[str]] = field(default_factory=dict)
     synonym_groups: list[list[str]] = field(default_factory=list)
@@ -150,6 +151,7 @@ def load_knowledge(folder: Path, errors: list[ContentError]) -> Knowledge:
     kb.guides = _load_list(_existing(folder / "guides.yaml"), Guide, "guide", errors, kb.where)
     kb.contacts = _load_list(_existing(folder / "contacts.yaml"), Contact, "contact", errors, kb.where)
     kb.activities = _load_list(_existing(folder / "activities.yaml"), Activity, "activity", errors, kb.where)
+    kb.out_of_scope = _load_list(_existing(folder / "out_of_scope.yaml"), OutOfScope, "out_of_scope", errors, kb.where)
     quiz_adapter = TypeAdapter(Quiz)
     for file in _files(folder / "quizzes"):
         quiz, loaded = _load_one(file, quiz_adapter, errors)

@@ -139,6 +139,31 @@ class Activity(Strict):
     source: Source
 
 
+OUT_OF_SCOPE = "__out_of_scope__"
+
+
+class OutOfScope(Strict):
+    """Things residents ask the ward that are not ours (papers, weather, prices): recognising them
+    lets the assistant say where to go instead of guessing an unrelated answer."""
+
+    id: Slug
+    label: Text
+    phrases: list[Text] = Field(min_length=3)
+    reply: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=600)]
+
+    @property
+    def question(self) -> str:
+        return self.label
+
+    @property
+    def variants(self) -> list[str]:
+        return self.phrases
+
+    @property
+    def topic(self) -> str:
+        return OUT_OF_SCOPE
+
+
 class Duty(Strict):
     id: Slug
     title: Text

@@ -12,10 +12,11 @@ import random
 from dataclasses import dataclass
 
 from bot.content.loader import Content
+from bot.content.models import OutOfScope
 from bot.core import nodes, ui
 from bot.core.types import Button, Event, Incoming, Outcome, Reply, Session
 from bot.understanding.matcher import SUGGEST_AT, Matcher
-from bot.understanding.normalize import Lexicon, fold, nfc, words
+from bot.understanding.normalize import Lexicon, fold, nfc, normalize, words
 from bot.understanding.safety import detect_danger
 
 
@@ -31,8 +32,17 @@ class Engine:
         kb = content.knowledge
         vocabulary = [text for faq in kb.faqs for text in (faq.question, *faq.variants, faq.answer)]
         vocabulary += [tip.text for tip in kb.tips]
+        vocabulary += [phrase for entry in kb.out_of_scope for phrase in entry.phrases]
         lexicon = Lexicon.build(kb.abbreviations, kb.synonym_groups, vocabulary)
-        return cls(content, Matcher(kb.faqs, lexicon, [tip.text for tip in kb.tips]), lexicon, random.Random(seed))
+        matcher = Matcher(kb.faqs, lexicon, [tip.text for tip in kb.tips], kb.out_of_scope)
+        return cls(content, matcher, lexicon, random.Random(seed))
+
+    def __post_init__(self) -> None:
+        commands = self.content.flows.commands
+        phrases = [(target, tuple(words(fold(nfc(p))))) for target, texts in commands.menu_words.items() for p in texts]
+        # Longest phrases first, so "menu chính" wins over "menu".
+        self._menu_phrases = sorted((p for p in phrases if p[1]), key=lambda p: -len(p[1]))
+        self._fillers = {w for phrase in commands.filler_words for w in words(fold(nfc(phrase)))}
 
     def handle(self, incoming: Incoming, session: Session) -> Outcome:
         ctx = nodes.Context(self.content, session, self.rng)
@@ -83,15 +93,27 @@ class Engine:
         return ctx.outcome(nodes.render(ctx, commands.menu), kind="command")
 
     def _menu_word(self, text: str) -> str | None:
-        key = " ".join(words(fold(nfc(text))))
-        for target, phrases in self.content.flows.commands.menu_words.items():
-            if key in {" ".join(words(fold(nfc(p)))) for p in phrases}:
-                return target
+        """A menu word typed alone, or wrapped only in filler words ("menuu ở đâu vậy")."""
+        tokens = normalize(text, self.lexicon, all_readings=False).folded
+        if not tokens or len(tokens) > 6:
+            return None
+        for target, phrase in self._menu_phrases:
+            for start in range(len(tokens) - len(phrase) + 1):
+                if tokens[start : start + len(phrase)] == phrase:
+                    rest = tokens[:start] + tokens[start + len(phrase) :]
+                    if all(word in self._fillers for word in rest):
+                        return target
         return None
 
     def _answer(self, ctx: nodes.Context, text: str) -> Outcome:
         result = self.matcher.match(text)
         best = result.best
+        if isinstance(best.faq if best else None, OutOfScope):
+            ctx.events.append(Event("out_of_scope", detail=best.faq.id))
+            outcome = self._fallback(ctx, result.confidence)
+            first = outcome.replies[0]
+            outcome.replies[0] = Reply(f"{best.faq.reply}\n\n{first.text}", first.buttons)
+            return outcome
         if best and result.confident:
             ctx.events.append(Event("faq_answered", topic=best.faq.topic))
             outcome = ctx.outcome(nodes.faq_replies(ctx, best.faq), kind="faq")

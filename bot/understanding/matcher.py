@@ -24,11 +24,11 @@ import bm25s
 import numpy as np
 from rapidfuzz import fuzz
 
-from bot.content.models import Faq
-from bot.understanding.normalize import Lexicon, Normalized, fold, has_diacritics, normalize, nfc, words
+from bot.content.models import Faq, OutOfScope
+from bot.understanding.normalize import Lexicon, Normalized, fold, has_diacritics, nfc, normalize, words
 
 ANSWER_AT = 0.5  # in-domain probability from which we answer directly
-SUGGEST_AT = 0.4  # from here up to ANSWER_AT we offer the closest questions as buttons
+SUGGEST_AT = 0.35  # from here up to ANSWER_AT we offer the closest questions as buttons
 MARGIN = 0.03  # the winning topic must beat the runner-up topic by this much in candidate score
 CANDIDATES = 12
 VOTERS = 5
@@ -54,7 +54,7 @@ def features(norm: Normalized) -> list[str]:
 
 @dataclass(frozen=True)
 class Candidate:
-    faq: Faq
+    faq: Faq | OutOfScope
     score: float  # lexical score in [0, 1]
     variant: str
 
@@ -72,16 +72,22 @@ class MatchResult:
 
 
 class Matcher:
-    def __init__(self, faqs: list[Faq], lexicon: Lexicon, domain_texts: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        faqs: list[Faq],
+        lexicon: Lexicon,
+        domain_texts: Iterable[str] = (),
+        out_of_scope: Iterable[OutOfScope] = (),
+    ) -> None:
         self.lexicon = lexicon
-        self.faqs = faqs
+        self.faqs: list[Faq | OutOfScope] = [*faqs, *out_of_scope]
         self._doc_faq: list[int] = []
         self._doc_text: list[str] = []
         self._doc_words: list[frozenset[str]] = []
         corpus: list[list[str]] = []
-        faq_words: list[set[str]] = [set() for _ in faqs]
-        self._faq_kept: list[dict[str, set[str]]] = [{} for _ in faqs]
-        for index, faq in enumerate(faqs):
+        faq_words: list[set[str]] = [set() for _ in self.faqs]
+        self._faq_kept: list[dict[str, set[str]]] = [{} for _ in self.faqs]
+        for index, faq in enumerate(self.faqs):
             for text in (faq.question, *faq.variants):
                 norm = normalize(text, lexicon)
                 corpus.append(features(norm))
