@@ -64,7 +64,20 @@ def _run(config: Config, content: Content, terminal: bool) -> int:
     from bot.storage.sqlite import SqliteStore
 
     if config.token and not terminal:
-        print("Kênh Telegram chưa có trong phiên bản này; đang mở trò chuyện trên máy.", file=sys.stderr)
+        framework = config.get("BOT_FRAMEWORK").strip().lower() or "aiogram"
+        if framework != "aiogram":
+            print(
+                f"Thư viện Telegram '{framework}' chưa được hỗ trợ trong phiên bản này; hãy dùng BOT_FRAMEWORK=aiogram.",
+                file=sys.stderr,
+            )
+            return 2
+        from bot.channels.telegram_aiogram import run_aiogram
+
+        assistant = Assistant(Engine.build(content), SqliteStore(config.database), config.idle_seconds)
+        try:
+            return run_aiogram(config, assistant)
+        finally:
+            assistant.store.close()
     assistant = Assistant(Engine.build(content), SqliteStore(config.database), config.idle_seconds)
     try:
         run_console(assistant, sys.stdin, sys.stdout)

@@ -25,6 +25,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TELEGRAM_BOT_TOKEN", "", "Mã bot từ BotFather. Để trống: chạy trò chuyện trên máy.", secret=True),
     Setting("TELEGRAM_API_BASE", "https://api.telegram.org", "Địa chỉ máy chủ Bot API."),
     Setting("BOT_FRAMEWORK", "aiogram", "Thư viện Telegram: aiogram hoặc ptb."),
+    Setting("BOT_WEBHOOK_URL", "", "Địa chỉ HTTPS công khai nhận cập nhật từ Telegram. Để trống: dùng long polling."),
+    Setting(
+        "BOT_WEBHOOK_SECRET",
+        "",
+        "Mã bí mật Telegram gửi kèm mỗi cập nhật webhook (A-Z, a-z, 0-9, _ và -).",
+        secret=True,
+    ),
+    Setting("BOT_WEBHOOK_HOST", "127.0.0.1", "Địa chỉ máy chủ webhook lắng nghe (sau reverse proxy)."),
+    Setting("BOT_WEBHOOK_PORT", "8443", "Cổng máy chủ webhook lắng nghe."),
+    Setting(
+        "BOT_FLOOD_PER_MINUTE", "20", "Số tin nhắn tối đa mỗi người dùng trong một phút; quá thì bot nhắc một lần."
+    ),
     Setting("BOT_ADMIN_IDS", "", "Mã người dùng Telegram của cán bộ phường, cách nhau bởi dấu phẩy."),
     Setting("BOT_WEB_HOST", "127.0.0.1", "Địa chỉ web chat nội bộ."),
     Setting("BOT_WEB_PORT", "8080", "Cổng web chat nội bộ."),

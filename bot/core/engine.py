@@ -42,7 +42,11 @@ class Engine:
         phrases = [(target, tuple(words(fold(nfc(p))))) for target, texts in commands.menu_words.items() for p in texts]
         # Longest phrases first, so "menu chính" wins over "menu".
         self._menu_phrases = sorted((p for p in phrases if p[1]), key=lambda p: -len(p[1]))
-        self._fillers = {w for phrase in commands.filler_words for w in words(fold(nfc(phrase)))}
+        self._fillers = {w for phrase in commands.filler_words for w in self._menu_tokens(phrase)}
+
+    def _menu_tokens(self, text: str) -> tuple[str, ...]:
+        """Menu words, fillers and messages go through one pipeline so they compare alike."""
+        return normalize(text, self.lexicon, all_readings=False).folded
 
     def handle(self, incoming: Incoming, session: Session) -> Outcome:
         ctx = nodes.Context(self.content, session, self.rng)
@@ -94,7 +98,7 @@ class Engine:
 
     def _menu_word(self, text: str) -> str | None:
         """A menu word typed alone, or wrapped only in filler words ("menuu ở đâu vậy")."""
-        tokens = normalize(text, self.lexicon, all_readings=False).folded
+        tokens = self._menu_tokens(text)
         if not tokens or len(tokens) > 6:
             return None
         for target, phrase in self._menu_phrases:

@@ -19,6 +19,7 @@ _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 # Eth and other look-alikes people paste in place of đ/Đ.
 _LOOKALIKES = str.maketrans({"ð": "đ", "Ð": "Đ", "ɗ": "đ", "Ɖ": "Đ"})
 _DOUBLED_VOWEL_RE = re.compile(r"(aa|ee|oo)")
+_VOWEL_RE = re.compile(r"[aeiouy]")
 _KEEP_DOUBLE_OO = {"boong", "xoong", "soong", "loong", "zoom", "google", "facebook", "book", "room", "cool", "school"}
 
 
@@ -125,7 +126,7 @@ def _split_run_on(token: str, vocab: frozenset[str]) -> list[str]:
         return [token]
     for cut in range(2, len(token) - 1):
         left, right = token[:cut], token[cut:]
-        if left in vocab and right in vocab:
+        if left in vocab and right in vocab and _VOWEL_RE.search(left) and _VOWEL_RE.search(right):
             return [left, right]
     # A doubled last letter ('khongg', 'dauu') is a slip of the finger.
     if len(token) > 2 and token[-1] == token[-2] and token[:-1] in vocab:

@@ -74,3 +74,12 @@ def test_doubled_last_letter_is_dropped() -> None:
 
 def test_fold_key_ignores_punctuation_and_spacing() -> None:
     assert fold_key("Con bị  bắt nạt?!") == fold_key("con bi bat nat")
+
+
+def test_run_on_split_needs_a_vowel_in_each_part() -> None:
+    lexicon = Lexicon.build({}, [], ["ch ao chao"[:5]])  # knows "ch" and "ao" but not "chao"
+    assert normalize("chao", lexicon).folded == ("chao",)
+
+
+def test_one_letter_slip_is_repaired_to_a_known_syllable() -> None:
+    assert normalize("nghienf game", Lexicon.build({}, [], ["nghiện game"])).folded == ("nghien", "game")
