@@ -3,6 +3,7 @@ baseline (rapidfuzz WRatio on raw text) measured in the same run."""
 
 from __future__ import annotations
 
+import math
 import statistics
 import sys
 import time
@@ -11,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import yaml
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz, process, utils
 
 from bot.cli import ask_one
 from bot.content.loader import Content
@@ -43,12 +44,12 @@ def _engine_predict(engine: Engine) -> Predict:
     return predict
 
 
-def _naive_predict(faqs: list[Faq], threshold: float = 60) -> Predict:
+def _naive_predict(faqs: list[Faq], threshold: float = 45) -> Predict:
     choices = [(text, faq.topic) for faq in faqs for text in (faq.question, *faq.variants)]
     texts = [text for text, _ in choices]
 
     def predict(query: str) -> tuple[str, list[str]]:
-        found = process.extract(query, texts, scorer=fuzz.WRatio, limit=10)
+        found = process.extract(query, texts, scorer=fuzz.WRatio, processor=utils.default_process, limit=10)
         ranked = [choices[index][1] for _, _, index in found]
         if not found or found[0][1] < threshold:
             return "fallback", ranked
@@ -110,7 +111,7 @@ def _percentiles(values: list[float]) -> tuple[float, float]:
 def _replicated(faqs: list[Faq], target_variants: int) -> list[Faq]:
     """Copies of the FAQs (ids suffixed) until the index holds about `target_variants` texts."""
     per_copy = sum(1 + len(faq.variants) for faq in faqs)
-    copies = max(1, round(target_variants / per_copy))
+    copies = max(1, math.ceil(target_variants / per_copy))
     return [faq.model_copy(update={"id": f"{faq.id}-{n}"}) for n in range(copies) for faq in faqs]
 
 
