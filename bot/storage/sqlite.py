@@ -4,26 +4,23 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 import sqlite_utils
+from sqlite_utils import Migrations
 
 from bot.core.types import Event, Session
 from bot.storage.counters import counter_key
 
-Migration = Callable[[sqlite_utils.Database], None]
-MIGRATIONS: list[Migration] = []
+# Named migration sets (sqlite-utils' Migrations): each module that owns tables registers its own
+# set, so sessions, subscribers and statistics can grow independently. Applied once each, by name.
+CORE = Migrations("antoanso.core")
+MIGRATION_SETS: list[Migrations] = [CORE]
 
 
-def migration(func: Migration) -> Migration:
-    """Register a schema step; steps run once, in order, tracked by PRAGMA user_version."""
-    MIGRATIONS.append(func)
-    return func
-
-
-@migration
-def _sessions_and_counters(db: sqlite_utils.Database) -> None:
+@CORE()
+def sessions_and_counters(db: sqlite_utils.Database) -> None:
     db["sessions"].create({"user_key": str, "data": str, "updated_at": float}, pk="user_key")
     db["counters"].create(
         {"day": str, "kind": str, "topic": str, "detail": str, "role": str, "age_band": str, "count": int},
@@ -42,11 +39,8 @@ class SqliteStore:
         self._migrate()
 
     def _migrate(self) -> None:
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
-            with self._transaction():
-                step(self.db)
-                self.db.execute(f"PRAGMA user_version = {number}")
+        for migrations in MIGRATION_SETS:
+            migrations.apply(self.db)
 
     def _transaction(self):
         return _Immediate(self.db.conn)
