@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.config import Config
@@ -27,6 +28,11 @@ class Assistant:
     store: Store
     idle_seconds: float = 24 * 3600
     clock: Callable[[], float] = field(default=time.time)
+    action_handlers: dict[str, Callable[[str, dict[str, Any]], None]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Other modules (subscriptions, statistics) register their own actions the same way.
+        self.action_handlers.setdefault("forget_user", lambda user_key, _data: self.store.forget_user(user_key))
 
     @classmethod
     def from_config(cls, config: Config, store: Store | None = None) -> Assistant:
@@ -41,7 +47,14 @@ class Assistant:
         now = self.clock()
         session = self.store.load_session(incoming.user_key, now, self.idle_seconds)
         outcome = self.engine.handle(incoming, session)
-        self.store.save_session(outcome.session, now)
+        forgotten = any(action.kind == "forget_user" for action in outcome.actions)
+        for action in outcome.actions:
+            handler = self.action_handlers.get(action.kind)
+            if handler is None:
+                raise LookupError(f"no handler for core action {action.kind!r}")
+            handler(incoming.user_key, action.data)
+        if not forgotten:
+            self.store.save_session(outcome.session, now)
         day = datetime.fromtimestamp(now, VIETNAM).date().isoformat()
         self.store.record_events(outcome.events, outcome.session, day)
         return outcome

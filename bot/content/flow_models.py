@@ -24,6 +24,7 @@ NODE_TYPES = (
     "contacts",  # who to call
     "duties",  # roles of family/school/authorities and convention clauses
     "emergency",  # the emergency card
+    "forget",  # deletes everything the assistant holds about the user
 )
 
 

@@ -10,7 +10,7 @@ from bot.content.loader import Content
 from bot.content.models import Faq, Guide, Quiz
 from bot.content.topics import AGE_BANDS, TOPICS
 from bot.core import ui
-from bot.core.types import Button, Event, Keyboard, Outcome, QuizProgress, Reply, Session
+from bot.core.types import Action, Button, Event, Keyboard, Outcome, QuizProgress, Reply, Session
 
 
 @dataclass
@@ -19,9 +19,10 @@ class Context:
     session: Session
     rng: random.Random
     events: list[Event] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
 
     def outcome(self, replies: list[Reply], kind: str) -> Outcome:
-        return Outcome(replies=replies, session=self.session, events=self.events, kind=kind)
+        return Outcome(replies=replies, session=self.session, events=self.events, kind=kind, actions=self.actions)
 
     def menu_row(self) -> Keyboard:
         return ui.menu_row(self.content)
@@ -164,6 +165,15 @@ def _emergency(ctx: Context, node_id: str) -> list[Reply]:
     node = ctx.content.flows.nodes[node_id]
     text = node.text.strip() + "\n\n" + contact_lines(ctx.content)
     return [Reply(text, _buttons(ctx, node_id) + ctx.menu_row())]
+
+
+@node_type("forget")
+def _forget(ctx: Context, node_id: str) -> list[Reply]:
+    """Delete everything held about this user (sessions, subscriptions…): done by the caller."""
+    node = ctx.content.flows.nodes[node_id]
+    ctx.actions.append(Action("forget_user"))
+    ctx.events.append(Event("data_deleted"))
+    return [Reply(node.text, _buttons(ctx, node_id))]
 
 
 def _fit(text: str, limit: int = 4000) -> str:

@@ -60,6 +60,15 @@ class Event:
     detail: str | None = None
 
 
+@dataclass(frozen=True)
+class Action:
+    """A side effect the core asks for (forget this user, subscribe them…); `Assistant` performs
+    it against the store, so the core itself stays pure."""
+
+    kind: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
 @dataclass
 class QuizProgress:
     quiz_id: str
@@ -120,3 +129,4 @@ class Outcome:
     answer_id: str | None = None
     score: float | None = None
     suggested: bool = False  # the FAQ was offered among "did you mean" buttons, not answered
+    actions: list[Action] = field(default_factory=list)

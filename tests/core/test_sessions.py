@@ -66,3 +66,13 @@ def test_forget_user(engine: Engine, tmp_path: Path) -> None:
     start_quiz(assistant)
     store.forget_user("u1")
     assert store.db.execute("SELECT COUNT(*) FROM sessions").fetchone()[0] == 0
+
+
+def test_forget_command_deletes_the_session(engine: Engine, tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "db.sqlite3")
+    assistant = Assistant(engine, store, clock=lambda: 1_800_000_000.0)
+    start_quiz(assistant)
+    outcome = assistant.handle(Incoming("u1", text="/xoadulieu"))
+    press(assistant, "Có, xóa hết", outcome)
+    assert store.db.execute("SELECT COUNT(*) FROM sessions").fetchone()[0] == 0
+    assert any(row["kind"] == "data_deleted" for row in store.counters())
