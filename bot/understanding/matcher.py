@@ -144,6 +144,9 @@ class Matcher:
         if not candidates:
             return MatchResult(None, (), 0.0, False)
         ranked, margin = _vote(candidates)
+        if isinstance(candidates[0].faq, OutOfScope) and candidates[0].score >= ranked[0].score:
+            # Out-of-scope entries are few and do not win votes; their single best match decides.
+            ranked, margin = [candidates[0], *(c for c in ranked if c is not candidates[0])], 1.0
         best = ranked[0]
         confidence = domain_probability(self.domain_signals(norm, best.score))
         confident = confidence >= ANSWER_AT and (margin >= MARGIN or confidence >= 0.9)
