@@ -20,7 +20,6 @@ from bot.understanding.matcher import SUGGEST_AT, Matcher
 from bot.understanding.normalize import Lexicon, fold, nfc, normalize, words
 from bot.understanding.safety import detect_danger
 
-
 POSTER_LINK = "poster_"  # `/start poster_<topic>`: the start payload of a poster's QR code
 
 

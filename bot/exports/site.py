@@ -12,7 +12,6 @@ import json
 import re
 from collections.abc import Callable
 from html import escape
-from pathlib import Path
 
 from bot.content.loader import Content
 from bot.content.models import Faq, Guide, Tip
