@@ -272,7 +272,7 @@ def render(slide: Slide, ward: str, link: str) -> bytes:
             draw, slide, "footer", (x1, _centred(font, row[1], row[3])), text, font, TEXT if index == 0 else MUTED, "ra"
         )
     buffer = BytesIO()
-    image.save(buffer, "PNG", optimize=False, compress_level=6)
+    image.save(buffer, "PNG", compress_level=1)  # fast; flat colours compress well anyway
     return buffer.getvalue()
 
 

@@ -112,9 +112,12 @@ class Bulletin:
         )
 
 
+CHAT_ONLY = re.compile(r"\s*\((?:xem|gõ|bấm) (?:mục|lệnh|nút)[^)]*\)")  # "(xem mục Liên hệ)": chat menus, not radio
+
+
 def _sentence(text: str) -> str:
-    """One readable paragraph: lines joined, each ending in punctuation."""
-    parts = [line.strip() for line in text.splitlines() if line.strip()]
+    """One readable paragraph: lines joined, each ending in punctuation, chat-menu pointers dropped."""
+    parts = [CHAT_ONLY.sub("", line).strip() for line in text.splitlines() if line.strip()]
     return " ".join(part if part.rstrip('"”)»')[-1:] in tuple(".!?:;…") else part + "." for part in parts)
 
 

@@ -61,6 +61,7 @@ def test_every_topic_and_audience_stays_in_range(
         fast, slow = bulletin.minutes
         assert fast >= 3.0 and slow <= 5.0, (topic, audience, bulletin.syllables)
         assert bulletin.theme == TOPICS[topic]
+        assert "(xem mục" not in bulletin.spoken_text()  # the chat's menus mean nothing on a loudspeaker
 
 
 def test_each_week_has_its_own_theme(content: Content, make_options: Callable[..., ExportOptions]) -> None:
