@@ -14,6 +14,7 @@ from bot.content.loader import Content, ContentInvalid, load_content
 from bot.content.topics import TOPICS
 from bot.core.engine import Engine
 from bot.core.types import Incoming, Outcome, Session
+from bot.exports.cli import add_parser as add_export_parser
 
 INVALID_HEADER = "Nội dung chưa hợp lệ – hãy sửa các lỗi sau (tệp:dòng):"
 
@@ -33,6 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="đo hiệu năng")
     bench.add_argument("what", choices=["match", "calibrate"])
     bench.add_argument("--eval", type=Path, default=Path("../shared/eval/faq_dev.yaml"))
+    add_export_parser(sub)
     return parser
 
 
@@ -51,6 +53,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if command == "ask":
         return _ask(content, args)
+    if command == "export":
+        from bot.exports.cli import run as run_export
+
+        return run_export(config, content, args)
     if command == "bench":
         from bot.bench import bench_match, calibrate
 

@@ -40,6 +40,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("BOT_ADMIN_IDS", "", "Mã người dùng Telegram của cán bộ phường, cách nhau bởi dấu phẩy."),
     Setting("BOT_WEB_HOST", "127.0.0.1", "Địa chỉ web chat nội bộ."),
     Setting("BOT_WEB_PORT", "8080", "Cổng web chat nội bộ."),
+    Setting(
+        "BOT_TELEGRAM_USERNAME", "", "Tên bot trên Telegram (không có @): liên kết và mã QR trên áp phích, trang web."
+    ),
+    Setting(
+        "BOT_LED_SIZES", "1920x1080,1152x384", "Kích thước bảng LED (rộng x cao, điểm ảnh), cách nhau bởi dấu phẩy."
+    ),
 )
 
 

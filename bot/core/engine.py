@@ -13,11 +13,14 @@ from dataclasses import dataclass
 
 from bot.content.loader import Content
 from bot.content.models import OutOfScope
+from bot.content.topics import TOPICS
 from bot.core import nodes, ui
 from bot.core.types import Button, Event, Incoming, Outcome, Reply, Session
 from bot.understanding.matcher import SUGGEST_AT, Matcher
 from bot.understanding.normalize import Lexicon, fold, nfc, normalize, words
 from bot.understanding.safety import detect_danger
+
+POSTER_LINK = "poster_"  # `/start poster_<topic>`: the start payload of a poster's QR code
 
 
 @dataclass
@@ -92,6 +95,11 @@ class Engine:
         if link:
             ctx.events.append(Event("deep_link", detail=argument.lower()[:40]))
             return ctx.outcome(nodes.render(ctx, link), kind="command")
+        poster_topic = argument.lower().removeprefix(POSTER_LINK)
+        if argument.lower().startswith(POSTER_LINK) and poster_topic in TOPICS:
+            # A printed poster's QR code: counted per topic (anonymously), then a tip of that topic.
+            ctx.events.append(Event("deep_link", topic=poster_topic, detail=POSTER_LINK + poster_topic))
+            return ctx.outcome(nodes.PAYLOAD_HANDLERS["t"](ctx, poster_topic), kind="command")
         if ctx.session.role is None:
             return ctx.outcome(nodes.render(ctx, commands.start), kind="command")
         return ctx.outcome(nodes.render(ctx, commands.menu), kind="command")
