@@ -233,6 +233,19 @@ async def test_one_users_updates_are_handled_in_order(fake: FakeBotApi, bot: Run
     assert [t.split()[1] for t in texts] == ["Cách", "Khi", "Cách"]
 
 
+async def test_many_users_at_once_all_get_their_answer(fake: FakeBotApi, bot: Running) -> None:
+    """Updates of different users are handled side by side (threads sharing one SQLite file)."""
+    users = range(USER, USER + 40)
+    ids = [fake.push_text(user, text) for text in ("/start", "/lienhe") for user in users]
+    for update_id in ids:
+        await bot.channel.wait_processed(update_id)
+    for user in users:
+        texts = [event["text"] for event in fake.outbox(user)]
+        assert len(texts) == 3 and "là ai" in texts[1] and "111" in texts[2], (user, texts)
+    store = bot.channel.assistant.store
+    assert sum(row["count"] for row in store.counters() if row["kind"] == "session_started") == len(users)
+
+
 async def test_flood_gets_one_notice(framework: str, fake: FakeBotApi, tmp_path: Path, engine: Engine) -> None:
     running = await start_bot(framework, make_config(fake, tmp_path, BOT_FLOOD_PER_MINUTE="3"), engine)
     try:
@@ -334,6 +347,8 @@ async def test_webhook_checks_the_secret(framework: str, fake: FakeBotApi, tmp_p
             assert fake.outbox(USER) == []
             assert "sendMessage" not in fake.methods()
             right = {"X-Telegram-Bot-Api-Secret-Token": secret}
+            async with http.post(url, data=b"not json", headers=right) as response:
+                assert response.status == 400
             async with http.post(url, json=update, headers=right) as response:
                 assert response.status == 200
             await running.channel.wait_processed(update["update_id"])

@@ -191,6 +191,12 @@ class AiogramChannel(TelegramChannel):
     async def _feed_webhook(self, data: dict[str, Any]) -> None:
         await self.dispatcher.feed_raw_update(self.bot, data)
 
+    async def _finish(self) -> None:
+        # Polling hands each update to a task of its own and does not wait for them on stop.
+        started = getattr(self.dispatcher, "_handle_update_tasks", set())
+        if started:
+            await asyncio.gather(*list(started), return_exceptions=True)
+
     async def _close(self) -> None:
         await self.bot.session.close()
 

@@ -594,8 +594,9 @@ class WebhookServer:
     async def _feed(self, data: dict[str, Any]) -> None:
         try:
             await self.feed(data)
-        except Exception:
-            log.exception("Webhook update %s could not be handled", data.get("update_id"))
+        except Exception as exc:  # the traceback may quote the update (message text): DEBUG only
+            log.error("Webhook update %s could not be handled (%s)", data.get("update_id"), type(exc).__name__)
+            log.debug("Webhook update failure", exc_info=True)
 
 
 # --- the lifecycle every channel shares -------------------------------------------------------
