@@ -533,13 +533,14 @@ async def test_cli_switches_library_mid_quiz_and_stops_on_sigterm(fake: FakeBotA
             await press(fragment, expect)
         await press("A", "Câu 3/12")
         stderr = await first.sigterm()
-        assert TOKEN not in stderr and "lộ ảnh" not in stderr
+        assert "Telegram (aiogram): long polling" in stderr and TOKEN not in stderr
 
         await second.start()  # BOT_FRAMEWORK=ptb, same data directory
         quiz_message, sent = keyboard["message_id"], len(fake.outbox(USER))
         await press("A", "Câu 4/12")
         assert [e["message_id"] for e in fake.outbox(USER)[sent:] if e["method"] == "editMessageText"] == [quiz_message]
         stderr = await second.sigterm()
+        assert "Telegram (ptb): long polling" in stderr
         assert TOKEN not in stderr and TOKEN.split(":")[1] not in stderr
     finally:
         await first.kill()
