@@ -32,8 +32,10 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--batch", type=Path, help="tệp, mỗi dòng một câu hỏi")
     ask.add_argument("--json", action="store_true", help="mỗi câu trả lời một dòng JSON")
     bench = sub.add_parser("bench", help="đo hiệu năng")
-    bench.add_argument("what", choices=["match", "calibrate"])
+    bench.add_argument("what", choices=["match", "calibrate", "telegram"])
     bench.add_argument("--eval", type=Path, default=Path("../shared/eval/faq_dev.yaml"))
+    bench.add_argument("--rounds", type=int, default=5, help="telegram: số lượt đo mỗi kênh")
+    bench.add_argument("--updates", type=int, default=400, help="telegram: số cập nhật mỗi lượt")
     add_export_parser(sub)
     return parser
 
@@ -58,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_export(config, content, args)
     if command == "bench":
+        if args.what == "telegram":
+            from bot.bench_telegram import bench_telegram
+
+            return bench_telegram(content, rounds=args.rounds, updates=args.updates)
         from bot.bench import bench_match, calibrate
 
         return (calibrate if args.what == "calibrate" else bench_match)(content, args.eval)
@@ -70,18 +76,28 @@ def _run(config: Config, content: Content, terminal: bool) -> int:
     from bot.storage.sqlite import SqliteStore
 
     if config.token and not terminal:
+        from bot.channels.telegram_common import FRAMEWORKS, channel_class, serve
+
         framework = config.get("BOT_FRAMEWORK").strip().lower() or "aiogram"
-        if framework != "aiogram":
+        try:
+            channel_type = channel_class(framework)
+        except KeyError:
             print(
-                f"Thư viện Telegram '{framework}' chưa được hỗ trợ trong phiên bản này; hãy dùng BOT_FRAMEWORK=aiogram.",
+                f"BOT_FRAMEWORK='{framework}' không hợp lệ; chọn một trong: {', '.join(FRAMEWORKS)}.", file=sys.stderr
+            )
+            return 2
+        except ModuleNotFoundError as exc:
+            if (exc.name or "").split(".")[0] not in ("telegram", "aiogram"):
+                raise
+            print(
+                f"Chưa cài thư viện {FRAMEWORKS[framework][2]} cho BOT_FRAMEWORK={framework}: "
+                f'chạy pip install -e ".[{framework}]" rồi thử lại.',
                 file=sys.stderr,
             )
             return 2
-        from bot.channels.telegram_aiogram import run_aiogram
-
         assistant = Assistant(Engine.build(content), SqliteStore(config.database), config.idle_seconds)
         try:
-            return run_aiogram(config, assistant)
+            return serve(lambda: channel_type(config, assistant))
         finally:
             assistant.store.close()
     assistant = Assistant(Engine.build(content), SqliteStore(config.database), config.idle_seconds)

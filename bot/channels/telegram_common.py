@@ -1,23 +1,38 @@
-"""Framework-free pieces every Telegram channel shares (aiogram today, python-telegram-bot later).
+"""Framework-free pieces every Telegram channel shares (aiogram and python-telegram-bot).
 
 Nothing here imports a Telegram library: text splitting, keyboards as plain dicts, the command
-list for setMyCommands, a per-user flood limiter, update de-duplication, per-user ordering locks
-and a logging guard that keeps the bot token out of every log record.
+list for setMyCommands, a per-user flood limiter, update de-duplication, per-user ordering locks,
+a logging guard that keeps the bot token out of every log record, and – so that the two channels
+cannot drift apart – everything a user can notice: `TelegramFront` (what the bot does with a
+message or a button press), the webhook server with its secret check, and `TelegramChannel`,
+the start/serve/stop lifecycle. A channel module only translates its library's updates into
+`TextIn`/`PressIn` and implements `Transport` (four Bot API calls) with that library.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hmac
+import importlib
 import logging
+import signal
+import sys
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
-from typing import Any, Literal
-from urllib.parse import quote
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol, TypeVar
+from urllib.parse import quote, urlsplit
 
+from aiohttp import web
+
+from bot.config import Config
 from bot.content.loader import Content
-from bot.core.types import TEXT_LIMIT, Reply
+from bot.core.types import TEXT_LIMIT, Incoming, Outcome, Reply
+
+T = TypeVar("T")
 
 FLOOD_NOTICE = (
     "Bạn đang gửi tin nhắn hơi nhanh. Mình xin phép tạm dừng một chút – "
@@ -257,3 +272,481 @@ def iter_chunks(reply: Reply) -> Iterator[tuple[str, list[list[dict[str, str]]] 
     rows = keyboard_rows(reply) or None
     for number, piece in enumerate(pieces, 1):
         yield piece, rows if number == len(pieces) else None
+
+
+# --- the Bot API as a channel reaches it: a transport -----------------------------------------
+
+Rows = list[list[dict[str, str]]]
+ALLOWED_UPDATES = ["message", "callback_query"]
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+log = logging.getLogger("bot.telegram")
+
+
+class TransportError(Exception):
+    """A Bot API call failed. Each channel turns its library's exceptions into these, so retry
+    and give-up rules are written once (here and in a broadcast sender)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class RetryLater(TransportError):
+    """429: Telegram asks to wait `seconds` before calling again."""
+
+    def __init__(self, message: str, seconds: float) -> None:
+        super().__init__(message)
+        self.seconds = seconds
+
+
+class Refused(TransportError):
+    """403: the user blocked the bot, or the chat is gone."""
+
+
+class BadRequest(TransportError):
+    """400: e.g. "message is not modified", "message can't be edited", "chat not found"."""
+
+
+class Unauthorized(TransportError):
+    """401: the bot token was rejected."""
+
+
+class NetworkTrouble(TransportError):
+    """No answer, a dropped connection or a 5xx: worth trying again shortly."""
+
+
+class Transport(Protocol):
+    """The Bot API calls the assistant makes, with plain values in and out. Raise `TransportError`s."""
+
+    async def check_token(self) -> None: ...
+
+    async def send_message(self, chat_id: int, text: str, rows: Rows | None = None) -> int:
+        """Send a plain-text message; returns its message_id."""
+        ...
+
+    async def edit_message(self, chat_id: int, message_id: int, text: str, rows: Rows | None = None) -> None: ...
+
+    async def answer_callback(self, callback_id: str, text: str | None = None) -> None: ...
+
+    async def set_commands(self, commands: list[tuple[str, str]]) -> None: ...
+
+    async def set_webhook(self, url: str, secret: str | None, allowed_updates: list[str]) -> None: ...
+
+
+async def call_api(what: str, make: Callable[[], Awaitable[T]], *, attempts: int = 4) -> T | None:
+    """Run one Bot API call: wait out a 429 (at most 30 s a time), retry network trouble after a
+    second, give up quietly on a 403. `BadRequest` is the caller's to judge; None means given up."""
+    for _attempt in range(attempts):
+        try:
+            return await make()
+        except RetryLater as exc:
+            log.warning("%s: Telegram asks to wait %s s", what, exc.seconds)
+            await asyncio.sleep(min(exc.seconds, 30))
+        except Refused:
+            log.info("%s: the user blocked the bot or the chat is gone", what)
+            return None
+        except NetworkTrouble as exc:
+            log.warning("%s: network error %s", what, exc.message)
+            await asyncio.sleep(1)
+    log.warning("%s: gave up", what)
+    return None
+
+
+# --- updates as plain values ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TextIn:
+    """A message, as far as the assistant cares. `text` is the text or a caption (None: a sticker…)."""
+
+    update_id: int
+    chat_id: int
+    chat_type: str
+    user_id: int | None
+    text: str | None
+
+
+@dataclass(frozen=True)
+class PressIn:
+    """A button press. chat_* and message_id are None when Telegram no longer shows the message."""
+
+    update_id: int
+    callback_id: str
+    user_id: int
+    data: str | None
+    chat_id: int | None
+    chat_type: str | None
+    message_id: int | None
+
+
+def user_key(user_id: int) -> str:
+    """The store's key for a Telegram user – the same in every channel, so they share sessions."""
+    return f"tg:{user_id}"
+
+
+class TelegramFront:
+    """What the bot does with a message or a button press, whichever library delivered it:
+    drop replays, keep one user's updates in order, answer groups once, throttle floods, run the
+    assistant off the event loop, and turn replies into sends and edits."""
+
+    def __init__(self, assistant: Any, transport: Transport, per_minute: int, flood_window: float = 60.0) -> None:
+        self.assistant = assistant
+        self.transport = transport
+        self.flood = FloodLimiter(per_minute, flood_window)
+        self.dedup = UpdateDedup()
+        self.locks = UserLocks()
+        self.groups_told: set[int] = set()
+        self.inflight: set[asyncio.Task[Any]] = set()
+        self._processed: deque[int] = deque(maxlen=10_000)
+        self._progress = asyncio.Condition()
+
+    async def process(self, update: TextIn | PressIn) -> None:
+        if not self.dedup.first_time(update.update_id):
+            log.info("Update %s seen before: ignored", update.update_id)
+            await self._mark_processed(update.update_id)
+            return
+        task = asyncio.current_task()
+        if task is not None:
+            self.inflight.add(task)
+        try:
+            async with self.locks.hold(self._lock_key(update)):
+                if isinstance(update, PressIn):
+                    await self._on_press(update)
+                else:
+                    await self._on_message(update)
+        finally:
+            if task is not None:
+                self.inflight.discard(task)
+            await self._mark_processed(update.update_id)
+
+    @staticmethod
+    def _lock_key(update: TextIn | PressIn) -> str:
+        if update.user_id is not None:
+            return user_key(update.user_id)
+        return f"chat:{update.chat_id}"
+
+    async def _on_message(self, message: TextIn) -> None:
+        if message.chat_type != "private":
+            if message.chat_type in ("group", "supergroup") and message.chat_id not in self.groups_told:
+                self.groups_told.add(message.chat_id)
+                await self.send(message.chat_id, GROUP_NOTICE)
+            return
+        if message.user_id is None:
+            return
+        key = user_key(message.user_id)
+        verdict = self.flood.check(key)
+        if verdict != "ok":
+            if verdict == "notice":
+                await self.send(message.chat_id, FLOOD_NOTICE)
+            return
+        if not message.text:
+            await self.send(message.chat_id, NOT_TEXT_NOTICE)
+            return
+        outcome = await self._handle(Incoming(key, text=command_text(message.text)))
+        if outcome is not None:
+            await self.deliver(message.chat_id, outcome.replies, pressed=None)
+
+    async def _on_press(self, press: PressIn) -> None:
+        if press.data is None:  # a game button or a stale keyboard: just stop the spinner
+            await self.answer(press.callback_id, None)
+            return
+        key = user_key(press.user_id)
+        verdict = self.flood.check(key)
+        await self.answer(press.callback_id, FLOOD_NOTICE if verdict == "notice" else None)
+        if verdict != "ok" or (press.chat_type is not None and press.chat_type != "private"):
+            return
+        outcome = await self._handle(Incoming(key, payload=press.data))
+        if outcome is not None:
+            chat_id = press.chat_id if press.chat_id is not None else press.user_id
+            await self.deliver(chat_id, outcome.replies, pressed=press.message_id)
+
+    async def _handle(self, incoming: Incoming) -> Outcome | None:
+        try:
+            return await asyncio.to_thread(self.assistant.handle, incoming)
+        except Exception:
+            log.exception("The assistant failed on an update from %s", incoming.user_key)
+            return None
+
+    # --- replies ------------------------------------------------------------------------------
+
+    async def deliver(self, chat_id: int, replies: list[Reply], pressed: int | None) -> None:
+        """Send `replies`; one (single-message) reply marked `replace` edits the pressed message."""
+        for reply in replies:
+            chunks = list(iter_chunks(reply))
+            if reply.replace and pressed is not None and len(chunks) == 1:
+                target, pressed = pressed, None
+                text, rows = chunks[0]
+                if await self.edit(chat_id, target, text, rows):
+                    continue
+            for text, rows in chunks:
+                await self.send(chat_id, text, rows)
+
+    async def send(self, chat_id: int, text: str, rows: Rows | None = None) -> None:
+        try:
+            await call_api("sendMessage", lambda: self.transport.send_message(chat_id, text, rows))
+        except TransportError as exc:
+            log.warning("sendMessage refused: %s", exc.message)
+
+    async def edit(self, chat_id: int, message_id: int, text: str, rows: Rows | None) -> bool:
+        """True when the message now shows `text`; False: send a new message instead."""
+        try:
+            result = await call_api(
+                "editMessageText", lambda: self._edited(self.transport.edit_message(chat_id, message_id, text, rows))
+            )
+        except TransportError as exc:
+            if "not modified" in exc.message:
+                return True
+            log.info("editMessageText refused (%s): sending a new message", exc.message)
+            return False
+        return result is not None
+
+    @staticmethod
+    async def _edited(call: Awaitable[None]) -> bool:
+        await call
+        return True
+
+    async def answer(self, callback_id: str, text: str | None) -> None:
+        try:
+            await call_api("answerCallbackQuery", lambda: self.transport.answer_callback(callback_id, text))
+        except TransportError as exc:  # too old, or already answered
+            log.info("answerCallbackQuery refused: %s", exc.message)
+
+    async def announce_commands(self) -> None:
+        """setMyCommands with the Vietnamese command list (the Menu button in Telegram)."""
+        try:
+            await self.transport.set_commands(bot_commands(self.assistant.content))
+        except TransportError as exc:
+            log.warning("setMyCommands failed: %s", exc.message)
+
+    # --- progress and shutdown ----------------------------------------------------------------
+
+    async def drain(self) -> None:
+        """Wait for every update already being handled (those the library started a moment ago too)."""
+        for _ in range(3):
+            await asyncio.sleep(0)
+        while self.inflight:
+            await asyncio.gather(*list(self.inflight), return_exceptions=True)
+
+    async def wait_processed(self, update_id: int, times: int = 1, timeout: float = 10.0) -> None:
+        """Tests and tools: wait until the update with this id was handled (or dropped) `times` times."""
+        async with self._progress:
+            done = self._progress.wait_for(lambda: self._processed.count(update_id) >= times)
+            await asyncio.wait_for(done, timeout)
+
+    async def _mark_processed(self, update_id: int) -> None:
+        async with self._progress:
+            self._processed.append(update_id)
+            self._progress.notify_all()
+
+
+# --- the webhook server (one secret check for both channels) ----------------------------------
+
+
+class WebhookServer:
+    """An aiohttp server for Telegram's webhook POSTs at `path`. A request without the right
+    secret header gets 403 and is never looked at; an accepted update is answered 200 at once and
+    handed to `feed` in the background (Telegram would otherwise resend it after a timeout)."""
+
+    def __init__(
+        self, path: str, host: str, port: int, secret: str | None, feed: Callable[[dict[str, Any]], Awaitable[None]]
+    ) -> None:
+        self.path, self.host, self.port = path, host, port
+        self.secret = (secret or "").encode()
+        self.feed = feed
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
+
+    async def start(self) -> int:
+        app = web.Application()
+        app.router.add_post(self.path, self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        self._site = web.TCPSite(self._runner, self.host, self.port)
+        await self._site.start()
+        self.port = self._runner.addresses[0][1]
+        return self.port
+
+    async def stop(self) -> None:
+        """Take no new updates, then wait for the accepted ones to be handed over."""
+        if self._site is not None:
+            await self._site.stop()
+        if self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "replace")
+        if self.secret and not hmac.compare_digest(given, self.secret):
+            return web.Response(status=403, text="Forbidden")
+        try:
+            data = await request.json()
+        except ValueError:
+            return web.Response(status=400, text="Bad Request")
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            return web.Response(status=400, text="Bad Request")
+        task = asyncio.create_task(self._feed(data))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return web.json_response({})
+
+    async def _feed(self, data: dict[str, Any]) -> None:
+        try:
+            await self.feed(data)
+        except Exception as exc:  # the traceback may quote the update (message text): DEBUG only
+            log.error("Webhook update %s could not be handled (%s)", data.get("update_id"), type(exc).__name__)
+            log.debug("Webhook update failure", exc_info=True)
+
+
+# --- the lifecycle every channel shares -------------------------------------------------------
+
+
+def flood_per_minute(config: Config) -> int:
+    try:
+        return int(config.get("BOT_FLOOD_PER_MINUTE"))
+    except ValueError:
+        return 20
+
+
+class TelegramChannel:
+    """Start, serve (long polling, or a webhook when BOT_WEBHOOK_URL is set), stop gracefully.
+    Subclasses plug their library in through the `_open`…`_close` hooks and call
+    `self.front.process(...)` with the plain updates they receive."""
+
+    framework = ""
+
+    def __init__(
+        self,
+        config: Config,
+        assistant: Any,
+        transport: Transport,
+        *,
+        polling_timeout: int = 10,
+        flood_window: float = 60.0,
+    ) -> None:
+        self.config = config
+        self.assistant = assistant
+        self.polling_timeout = polling_timeout
+        self.front = TelegramFront(assistant, transport, flood_per_minute(config), flood_window)
+        self.ready = asyncio.Event()
+        self.webhook_port: int | None = None
+        self._stop = asyncio.Event()
+
+    @property
+    def webhook_url(self) -> str:
+        return self.config.get("BOT_WEBHOOK_URL").strip()
+
+    async def wait_processed(self, update_id: int, times: int = 1, timeout: float = 10.0) -> None:
+        await self.front.wait_processed(update_id, times, timeout)
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    async def stop(self, task: asyncio.Task[None] | None = None) -> None:
+        self.request_stop()
+        if task is not None:
+            await task
+
+    async def run(self) -> None:
+        """Serve until `request_stop()`; updates already received are finished first."""
+        with redact_secrets(self.config.token, self.config.get("BOT_WEBHOOK_SECRET")):
+            try:
+                await self._open()
+                await self.front.announce_commands()
+                if self.webhook_url:
+                    await self._serve_webhook()
+                else:
+                    await self._serve_polling()
+                await self._finish()
+                await self.front.drain()
+            finally:
+                await self._close()
+
+    async def _serve_polling(self) -> None:
+        polling = await self._start_polling()
+        log.info("Telegram (%s): long polling", self.framework)
+        self.ready.set()
+        stopper = asyncio.ensure_future(self._stop.wait())
+        waiting: set[asyncio.Future[Any]] = {stopper} | ({polling} if polling is not None else set())
+        await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+        stopper.cancel()
+        await self._stop_polling()
+
+    async def _serve_webhook(self) -> None:
+        secret = self.config.get("BOT_WEBHOOK_SECRET") or None
+        if not secret:
+            log.warning("BOT_WEBHOOK_SECRET is empty: anyone who finds the webhook address can post updates")
+        host, port = self.config.get("BOT_WEBHOOK_HOST"), int(self.config.get("BOT_WEBHOOK_PORT"))
+        server = WebhookServer(urlsplit(self.webhook_url).path or "/", host, port, secret, self._feed_webhook)
+        self.webhook_port = await server.start()
+        try:
+            await self.front.transport.set_webhook(self.webhook_url, secret, ALLOWED_UPDATES)
+            log.info("Telegram (%s): webhook server on %s:%s", self.framework, host, self.webhook_port)
+            self.ready.set()
+            await self._stop.wait()
+        finally:
+            await server.stop()
+
+    # --- hooks --------------------------------------------------------------------------------
+
+    async def _open(self) -> None:
+        """Connect and check the token (raise `Unauthorized` when Telegram rejects it)."""
+
+    async def _start_polling(self) -> asyncio.Future[Any] | None:
+        """Start fetching updates; may return a future that ends if polling dies on its own."""
+        raise NotImplementedError
+
+    async def _stop_polling(self) -> None:
+        raise NotImplementedError
+
+    async def _feed_webhook(self, data: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    async def _finish(self) -> None:
+        """After updates stop arriving: let the library finish what it already took in."""
+
+    async def _close(self) -> None:
+        """Release connections (always called)."""
+
+
+UNAUTHORIZED_MESSAGE = (
+    "Telegram không nhận mã bot (TELEGRAM_BOT_TOKEN). Hãy kiểm tra lại mã lấy từ @BotFather "
+    "(có thể mã đã bị đổi bằng /revoke)."
+)
+
+
+def serve(make_channel: Callable[[], TelegramChannel]) -> int:
+    """The `python -m bot run` entry for any channel: serve until SIGTERM/SIGINT, finish the
+    updates in hand, exit 0; a rejected token is a Vietnamese message and exit code 1."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx (under PTB) logs every request URL at INFO: redacted anyway, but one line per poll.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+    async def main() -> None:
+        channel = make_channel()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, channel.request_stop)
+        await channel.run()
+
+    try:
+        asyncio.run(main())
+    except Unauthorized:
+        print(UNAUTHORIZED_MESSAGE, file=sys.stderr)
+        return 1
+    return 0
+
+
+FRAMEWORKS = {
+    "aiogram": ("bot.channels.telegram_aiogram", "AiogramChannel", "aiogram"),
+    "ptb": ("bot.channels.telegram_ptb", "PtbChannel", "python-telegram-bot"),
+}
+
+
+def channel_class(framework: str) -> type[TelegramChannel]:
+    """The channel class for BOT_FRAMEWORK, imported only when chosen (PTB is an optional extra).
+    Raises KeyError for an unknown name and ImportError when its library is not installed."""
+    module_name, class_name, _package = FRAMEWORKS[framework]
+    return getattr(importlib.import_module(module_name), class_name)

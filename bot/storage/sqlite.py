@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -34,6 +35,9 @@ class SqliteStore:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=10)
         self.db = sqlite_utils.Database(conn)
+        # One connection, used from worker threads (channels run the assistant off the event loop):
+        # one transaction or read at a time, or two users' BEGINs collide.
+        self.lock = threading.RLock()
         if str(path) != ":memory:":
             self.db.enable_wal()
         self._migrate()
@@ -43,10 +47,11 @@ class SqliteStore:
             migrations.apply(self.db)
 
     def _transaction(self):
-        return _Immediate(self.db.conn)
+        return _Immediate(self.db.conn, self.lock)
 
     def load_session(self, user_key: str, now: float, idle_seconds: float) -> Session:
-        row = self.db.execute("SELECT data, updated_at FROM sessions WHERE user_key = ?", [user_key]).fetchone()
+        with self.lock:
+            row = self.db.execute("SELECT data, updated_at FROM sessions WHERE user_key = ?", [user_key]).fetchone()
         if row is None or now - row[1] > idle_seconds:
             return Session(user_key=user_key, updated_at=now)
         return Session.from_json(user_key, json.loads(row[0]), row[1])
@@ -72,7 +77,8 @@ class SqliteStore:
             )
 
     def counters(self) -> list[dict]:
-        return list(self.db["counters"].rows_where(order_by="day, kind, topic, detail, role, age_band"))
+        with self.lock:
+            return list(self.db["counters"].rows_where(order_by="day, kind, topic, detail, role, age_band"))
 
     def forget_user(self, user_key: str) -> None:
         with self._transaction():
@@ -85,11 +91,19 @@ class SqliteStore:
 class _Immediate:
     """`BEGIN IMMEDIATE` … `COMMIT`: take the write lock up front, keep it briefly."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
+    def __init__(self, conn: sqlite3.Connection, lock: threading.RLock) -> None:
+        self.conn, self.lock = conn, lock
 
     def __enter__(self) -> None:
-        self.conn.execute("BEGIN IMMEDIATE")
+        self.lock.acquire()
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self.lock.release()
+            raise
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        try:
+            self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        finally:
+            self.lock.release()

@@ -1,5 +1,7 @@
-"""The aiogram channel end to end: the real bot, polling (or webhook) over real HTTP against a
-local fake Bot API server, on a temporary data directory and the shipped knowledge/flows."""
+"""Both Telegram channels end to end, by parametrisation: the real bot (aiogram or
+python-telegram-bot), polling or webhook, over real HTTP against a local fake Bot API server, on
+a temporary data directory and the shipped knowledge/flows. Every test here runs for each
+framework, so "nothing a user sees may differ" is checked, not hoped."""
 
 from __future__ import annotations
 
@@ -9,28 +11,32 @@ import os
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
 
 from bot.app import Assistant
-from bot.channels.telegram_aiogram import AiogramChannel
 from bot.channels.telegram_common import (
     FLOOD_NOTICE,
     GROUP_NOTICE,
+    UNAUTHORIZED_MESSAGE,
     FloodLimiter,
+    TelegramChannel,
     TokenRedactor,
+    Unauthorized,
     UpdateDedup,
     bot_commands,
+    channel_class,
     redact_secrets,
+    serve,
     split_text,
     telegram_length,
 )
 from bot.config import Config
-from bot.content.loader import Content
 from bot.core.engine import Engine
 from bot.core.types import Incoming, Outcome, Reply
 from bot.storage.sqlite import SqliteStore
@@ -40,6 +46,13 @@ from tests.fake_bot_api import FakeBotApi
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456789:AAH-sEcReT_tOkEn-for-tests_0123456789"
 USER = 5551
+FRAMEWORKS = ["aiogram", "ptb"]
+QUIZ_START = ("Phụ huynh", "11–14", "Trắc nghiệm", "Phụ huynh và an toàn số", "A", "A")
+
+
+@pytest.fixture(params=FRAMEWORKS)
+def framework(request: pytest.FixtureRequest) -> str:
+    return request.param
 
 
 @pytest.fixture
@@ -63,7 +76,7 @@ def make_config(fake: FakeBotApi, data_dir: Path, **extra: str) -> Config:
 
 @dataclass
 class Running:
-    channel: AiogramChannel
+    channel: TelegramChannel
     task: asyncio.Task[None]
 
     async def stop(self) -> None:
@@ -71,12 +84,14 @@ class Running:
         self.channel.assistant.store.close()
 
 
-async def start_bot(config: Config, content: Content) -> Running:
-    assistant = Assistant(Engine.build(content, seed=1), SqliteStore(config.database), config.idle_seconds)
-    channel = AiogramChannel(config, assistant, polling_timeout=1)
+async def start_bot(framework: str, config: Config, engine: Engine) -> Running:
+    """The channel `python -m bot run` would build, on a real SQLite file, started in this loop."""
+    assistant = Assistant(engine, SqliteStore(config.database), config.idle_seconds)
+    channel = channel_class(framework)(config, assistant, polling_timeout=1)
     task = asyncio.create_task(channel.run())
     ready = asyncio.create_task(channel.ready.wait())
     await asyncio.wait({task, ready}, timeout=10, return_when=asyncio.FIRST_COMPLETED)
+    ready.cancel()
     if task.done():
         task.result()
     assert channel.ready.is_set(), "the bot did not start"
@@ -84,8 +99,8 @@ async def start_bot(config: Config, content: Content) -> Running:
 
 
 @pytest.fixture
-async def bot(fake: FakeBotApi, tmp_path: Path, content: Content) -> AsyncIterator[Running]:
-    running = await start_bot(make_config(fake, tmp_path), content)
+async def bot(framework: str, fake: FakeBotApi, tmp_path: Path, engine: Engine) -> AsyncIterator[Running]:
+    running = await start_bot(framework, make_config(fake, tmp_path), engine)
     yield running
     await running.stop()
 
@@ -120,11 +135,12 @@ class Chat:
 
 
 @pytest.mark.parametrize("path", conversation_files(), ids=lambda p: p.stem)
-async def test_conversation_over_telegram(path: Path, fake: FakeBotApi, bot: Running, content: Content) -> None:
+async def test_conversation_over_telegram(path: Path, fake: FakeBotApi, bot: Running) -> None:
     chat = Chat(fake, bot)
     await run_conversation(path, chat.send, chat.press)
     assert fake.callbacks, "the conversation pressed no button"
     assert fake.answered == fake.callbacks, "every button press must be answered"
+    content = bot.channel.assistant.content
     assert [(c["command"], c["description"]) for c in fake.commands] == bot_commands(content)
     assert "getUpdates" in fake.methods() and "deleteWebhook" in fake.methods()
     assert all(not params.get("parse_mode") for _, params in fake.calls)
@@ -148,22 +164,52 @@ async def test_button_press_edits_the_pressed_message(fake: FakeBotApi, bot: Run
     assert fake.answered == fake.callbacks
 
 
-async def test_restart_mid_quiz_resumes(fake: FakeBotApi, tmp_path: Path, content: Content) -> None:
-    config = make_config(fake, tmp_path)
-    first = await start_bot(config, content)
-    chat = Chat(fake, first)
-    for step in ("/start",):
-        await chat.send(step)
-    for fragment in ("Phụ huynh", "11–14", "Trắc nghiệm", "Phụ huynh và an toàn số", "A", "A"):
+async def _half_a_quiz(chat: Chat) -> None:
+    await chat.send("/start")
+    for fragment in QUIZ_START:
         await chat.press(fragment)
-    assert "Câu 3/12" in fake.outbox(USER)[-1]["text"]
+    assert "Câu 3/12" in chat.fake.outbox(USER)[-1]["text"]
+
+
+async def test_restart_mid_quiz_resumes(framework: str, fake: FakeBotApi, tmp_path: Path, engine: Engine) -> None:
+    config = make_config(fake, tmp_path)
+    first = await start_bot(framework, config, engine)
+    chat = Chat(fake, first)
+    await _half_a_quiz(chat)
     await first.stop()
 
-    second = await start_bot(config, content)
+    second = await start_bot(framework, config, engine)
     try:
         chat.running = second
         seen = await chat.press("A")
         assert any("Câu 4/12" in message.text for message in seen), seen
+    finally:
+        await second.stop()
+
+
+@pytest.mark.parametrize(("before", "after"), [("aiogram", "ptb"), ("ptb", "aiogram")], ids=lambda f: f)
+async def test_switching_library_mid_quiz_continues_the_quiz(
+    before: str, after: str, fake: FakeBotApi, tmp_path: Path, engine: Engine
+) -> None:
+    """A deployer changes BOT_FRAMEWORK and restarts on the same data directory: the user presses
+    the next answer on the message the other library sent, and the quiz goes on to its end."""
+    first = await start_bot(before, make_config(fake, tmp_path, BOT_FRAMEWORK=before), engine)
+    chat = Chat(fake, first)
+    await _half_a_quiz(chat)
+    await first.stop()
+
+    second = await start_bot(after, make_config(fake, tmp_path, BOT_FRAMEWORK=after), engine)
+    try:
+        chat.running = second
+        quiz_message, sent = chat.keyboard_message, len(fake.outbox(USER))
+        seen = await chat.press("A")
+        assert any("Câu 4/12" in message.text for message in seen), seen
+        edits = [e["message_id"] for e in fake.outbox(USER)[sent:] if e["method"] == "editMessageText"]
+        assert edits == [quiz_message], "the new library edits the message the old one sent"
+        for _ in range(9):  # questions 4…12
+            seen = await chat.press("A")
+        assert "Bạn đúng" in seen[-1].text and "/12" in seen[-1].text
+        assert fake.answered == fake.callbacks
     finally:
         await second.stop()
 
@@ -187,8 +233,21 @@ async def test_one_users_updates_are_handled_in_order(fake: FakeBotApi, bot: Run
     assert [t.split()[1] for t in texts] == ["Cách", "Khi", "Cách"]
 
 
-async def test_flood_gets_one_notice(fake: FakeBotApi, tmp_path: Path, content: Content) -> None:
-    running = await start_bot(make_config(fake, tmp_path, BOT_FLOOD_PER_MINUTE="3"), content)
+async def test_many_users_at_once_all_get_their_answer(fake: FakeBotApi, bot: Running) -> None:
+    """Updates of different users are handled side by side (threads sharing one SQLite file)."""
+    users = range(USER, USER + 40)
+    ids = [fake.push_text(user, text) for text in ("/start", "/lienhe") for user in users]
+    for update_id in ids:
+        await bot.channel.wait_processed(update_id)
+    for user in users:
+        texts = [event["text"] for event in fake.outbox(user)]
+        assert len(texts) == 3 and "là ai" in texts[1] and "111" in texts[2], (user, texts)
+    store = bot.channel.assistant.store
+    assert sum(row["count"] for row in store.counters() if row["kind"] == "session_started") == len(users)
+
+
+async def test_flood_gets_one_notice(framework: str, fake: FakeBotApi, tmp_path: Path, engine: Engine) -> None:
+    running = await start_bot(framework, make_config(fake, tmp_path, BOT_FLOOD_PER_MINUTE="3"), engine)
     try:
         ids = [fake.push_text(USER, "/lienhe") for _ in range(10)]
         for update_id in ids:
@@ -248,8 +307,10 @@ async def test_rate_limit_and_blocked_user_are_survived(fake: FakeBotApi, bot: R
     assert not bot.task.done()
 
 
-async def test_stop_finishes_in_flight_updates(fake: FakeBotApi, tmp_path: Path, content: Content) -> None:
-    running = await start_bot(make_config(fake, tmp_path), content)
+async def test_stop_finishes_in_flight_updates(
+    framework: str, fake: FakeBotApi, tmp_path: Path, engine: Engine
+) -> None:
+    running = await start_bot(framework, make_config(fake, tmp_path), engine)
     real_handle = running.channel.assistant.handle
 
     def slow(incoming: Incoming) -> Outcome:
@@ -258,13 +319,13 @@ async def test_stop_finishes_in_flight_updates(fake: FakeBotApi, tmp_path: Path,
 
     running.channel.assistant.handle = slow  # type: ignore[method-assign]
     fake.push_text(USER, "/lienhe")
-    while not running.channel._inflight:
+    while not running.channel.front.inflight:
         await asyncio.sleep(0.01)
     await running.stop()
     assert "111" in fake.outbox(USER)[-1]["text"]
 
 
-async def test_webhook_checks_the_secret(fake: FakeBotApi, tmp_path: Path, content: Content) -> None:
+async def test_webhook_checks_the_secret(framework: str, fake: FakeBotApi, tmp_path: Path, engine: Engine) -> None:
     secret = "webhook-Secret_42"
     config = make_config(
         fake,
@@ -273,7 +334,7 @@ async def test_webhook_checks_the_secret(fake: FakeBotApi, tmp_path: Path, conte
         BOT_WEBHOOK_SECRET=secret,
         BOT_WEBHOOK_PORT="0",
     )
-    running = await start_bot(config, content)
+    running = await start_bot(framework, config, engine)
     try:
         assert fake.webhook == {"url": "https://bot.example.test/tg/hook", "secret_token": secret}
         url = f"http://127.0.0.1:{running.channel.webhook_port}/tg/hook"
@@ -286,6 +347,8 @@ async def test_webhook_checks_the_secret(fake: FakeBotApi, tmp_path: Path, conte
             assert fake.outbox(USER) == []
             assert "sendMessage" not in fake.methods()
             right = {"X-Telegram-Bot-Api-Secret-Token": secret}
+            async with http.post(url, data=b"not json", headers=right) as response:
+                assert response.status == 400
             async with http.post(url, json=update, headers=right) as response:
                 assert response.status == 200
             await running.channel.wait_processed(update["update_id"])
@@ -295,15 +358,28 @@ async def test_webhook_checks_the_secret(fake: FakeBotApi, tmp_path: Path, conte
                 assert response.status == 200
             await running.channel.wait_processed(update["update_id"], times=2)
             assert len(fake.outbox(USER)) == sent
+            # A press arriving by webhook edits the pressed message, as with polling.
+            menu = fake.text_update(USER, "/menu")
+            async with http.post(url, json=menu, headers=right) as response:
+                assert response.status == 200
+            await running.channel.wait_processed(menu["update_id"])
+            shown = fake.outbox(USER)[-1]
+            press = fake.push_callback(USER, pick_button(shown["buttons"], "Trắc nghiệm"), shown["message_id"])
+            async with http.post(url, json=fake.last_update(), headers=right) as response:
+                assert response.status == 200
+            await running.channel.wait_processed(press)
+            assert fake.outbox(USER)[-1]["method"] == "editMessageText"
+            assert fake.answered == fake.callbacks
+        assert "getUpdates" not in fake.methods()
     finally:
         await running.stop()
 
 
 async def test_token_and_message_text_never_logged(
-    fake: FakeBotApi, tmp_path: Path, content: Content, caplog: pytest.LogCaptureFixture
+    framework: str, fake: FakeBotApi, tmp_path: Path, engine: Engine, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    running = await start_bot(make_config(fake, tmp_path), content)
+    running = await start_bot(framework, make_config(fake, tmp_path), engine)
     try:
         chat = Chat(fake, running)
         fake.fail_next("sendMessage", 400, f"Bad Request: bot{TOKEN} said no")
@@ -323,6 +399,32 @@ async def test_token_and_message_text_never_logged(
     assert TOKEN not in logged and TOKEN.split(":")[1] not in logged and "%3A" + TOKEN.split(":")[1] not in logged
     info_and_up = "".join(r.getMessage() for r in caplog.records if r.levelno >= logging.INFO)
     assert "lộ ảnh" not in info_and_up
+
+
+async def test_rejected_token_stops_with_a_clear_error(
+    framework: str, fake: FakeBotApi, tmp_path: Path, engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    wrong = "987654321:AAwrong-token-never-to-be-logged"
+    config = make_config(fake, tmp_path, TELEGRAM_BOT_TOKEN=wrong)
+    channel = channel_class(framework)(config, Assistant(engine, SqliteStore(config.database)), polling_timeout=1)
+    try:
+        with pytest.raises(Unauthorized) as raised:
+            await asyncio.wait_for(channel.run(), 10)
+    finally:
+        channel.assistant.store.close()
+    assert wrong not in str(raised.value) and wrong not in caplog.text
+    assert not channel.ready.is_set() and "getUpdates" not in fake.methods()
+
+
+def test_serve_turns_a_rejected_token_into_exit_code_1(capsys: pytest.CaptureFixture[str]) -> None:
+    class Rejected:
+        def request_stop(self) -> None: ...
+
+        async def run(self) -> None:
+            raise Unauthorized("401")
+
+    assert serve(lambda: Rejected()) == 1  # type: ignore[arg-type,return-value]
+    assert UNAUTHORIZED_MESSAGE in capsys.readouterr().err
 
 
 def test_helpers_without_telegram() -> None:
@@ -347,55 +449,118 @@ def test_helpers_without_telegram() -> None:
     assert made.getMessage() == "t=<TOKEN>"
 
 
-async def test_cli_runs_telegram_and_stops_on_sigterm(fake: FakeBotApi, tmp_path: Path) -> None:
-    env = {
-        **os.environ,
+# --- the real command line: `python -m bot run`, switched between libraries, stopped by SIGTERM --
+
+
+async def _until(check: Callable[[], Any], what: str, timeout: float = 10.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@dataclass
+class Process:
+    """`python -m bot run` in a subprocess, driven through the fake server (no in-process hooks)."""
+
+    fake: FakeBotApi
+    framework: str
+    cwd: Path
+    process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_"))},
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE": self.fake.base,
+            "BOT_FRAMEWORK": self.framework,
+            "BOT_DATA_DIR": str(self.cwd / "data"),
+            "BOT_KNOWLEDGE_DIR": str(ROOT / "knowledge"),
+            "BOT_FLOWS_DIR": str(ROOT / "flows"),
+            "PYTHONPATH": str(ROOT),
+        }
+        polls = self.fake.get_updates_calls
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            cwd=self.cwd,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        await _until(lambda: self.fake.get_updates_calls > polls, f"{self.framework} to poll", 20)
+
+    async def sigterm(self) -> str:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(self.process.communicate(), 15)
+        assert self.process.returncode == 0, stderr.decode()
+        return stderr.decode()
+
+    async def kill(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.kill()
+            await self.process.wait()
+
+
+async def _act(fake: FakeBotApi, push: Callable[[], int], expect: str) -> dict[str, Any]:
+    """Push one update and wait for the bot's answer containing `expect`; returns that event."""
+    before = len(fake.outbox(USER))
+    push()
+    return await _until(
+        lambda: next((e for e in fake.outbox(USER)[before:] if expect in e["text"]), None), repr(expect)
+    )
+
+
+async def test_cli_switches_library_mid_quiz_and_stops_on_sigterm(fake: FakeBotApi, tmp_path: Path) -> None:
+    keyboard: dict[str, Any] = {}
+
+    async def press(fragment: str, expect: str) -> None:
+        payload = pick_button(keyboard["buttons"], fragment)
+        event = await _act(fake, lambda: fake.push_callback(USER, payload, keyboard["message_id"]), expect)
+        keyboard.update(event)
+
+    first, second = Process(fake, "aiogram", tmp_path), Process(fake, "ptb", tmp_path)
+    try:
+        await first.start()
+        keyboard.update(await _act(fake, lambda: fake.push_text(USER, "/start"), "là ai"))
+        for fragment, expect in zip(QUIZ_START, ("độ tuổi", "Menu chính", "bộ trắc nghiệm", "Câu 1/12", "Câu 2/12")):
+            await press(fragment, expect)
+        await press("A", "Câu 3/12")
+        stderr = await first.sigterm()
+        assert "Telegram (aiogram): long polling" in stderr and TOKEN not in stderr
+
+        await second.start()  # BOT_FRAMEWORK=ptb, same data directory
+        quiz_message, sent = keyboard["message_id"], len(fake.outbox(USER))
+        await press("A", "Câu 4/12")
+        assert [e["message_id"] for e in fake.outbox(USER)[sent:] if e["method"] == "editMessageText"] == [quiz_message]
+        stderr = await second.sigterm()
+        assert "Telegram (ptb): long polling" in stderr
+        assert TOKEN not in stderr and TOKEN.split(":")[1] not in stderr
+    finally:
+        await first.kill()
+        await second.kill()
+
+
+def test_cli_refuses_an_unknown_framework(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    for name, value in {
         "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE": fake.base,
+        "BOT_FRAMEWORK": "telebot",
         "BOT_DATA_DIR": str(tmp_path / "data"),
         "BOT_KNOWLEDGE_DIR": str(ROOT / "knowledge"),
         "BOT_FLOWS_DIR": str(ROOT / "flows"),
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=tmp_path,
-        env={**env, "PYTHONPATH": str(ROOT)},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        for _ in range(200):
-            if fake.get_updates_calls:
-                break
-            await asyncio.sleep(0.05)
-        assert fake.get_updates_calls, "the bot never polled"
-        update_id = fake.push_text(USER, "/lienhe")
-        for _ in range(100):
-            if fake.outbox(USER):
-                break
-            await asyncio.sleep(0.05)
-        assert update_id and "111" in fake.outbox(USER)[-1]["text"]
-        process.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(process.communicate(), 15)
-        assert process.returncode == 0, stderr.decode()
-        assert TOKEN not in stderr.decode()
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-
-    ptb = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=tmp_path,
-        env={**env, "PYTHONPATH": str(ROOT), "BOT_FRAMEWORK": "ptb"},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    _, stderr = await asyncio.wait_for(ptb.communicate(), 15)
-    assert ptb.returncode == 2 and "ptb" in stderr.decode()
+    }.items():
+        monkeypatch.setenv(name, value)
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert "telebot" in err and "aiogram" in err and "ptb" in err and TOKEN not in err
