@@ -40,6 +40,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("BOT_ADMIN_IDS", "", "Mã người dùng Telegram của cán bộ phường, cách nhau bởi dấu phẩy."),
     Setting("BOT_WEB_HOST", "127.0.0.1", "Địa chỉ web chat nội bộ."),
     Setting("BOT_WEB_PORT", "8080", "Cổng web chat nội bộ."),
+    Setting(
+        "BOT_WEB_CHAT",
+        "auto",
+        "auto: web chat khi không có mã bot; on: luôn chạy web chat (cùng Telegram); off: không chạy web chat.",
+    ),
+    Setting(
+        "BOT_WEB_EMBED_ORIGINS",
+        "*",
+        "Các trang được nhúng khung chat (cách nhau bởi dấu cách), ví dụ https://trungthanh.gov.vn; * là mọi trang.",
+    ),
 )
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -55,6 +54,7 @@ from bot.channels.telegram_common import (
 )
 from bot.config import Config
 from bot.core.types import Incoming, Outcome, Reply
+from bot.serve import serve, wants_web
 
 log = logging.getLogger("bot.telegram")
 ALLOWED_UPDATES = ["message", "callback_query"]
@@ -351,13 +351,9 @@ def run_aiogram(config: Config, assistant: Assistant) -> int:
     """The `python -m bot run` entry: serve until SIGTERM/SIGINT, finish in-flight updates, exit 0."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    async def main() -> None:
+    async def main() -> int:
+        # serve(): SIGTERM/SIGINT stop, SIGHUP reloads content, the web chat too if BOT_WEB_CHAT=on.
         channel = AiogramChannel(config, assistant)
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(sig, channel.request_stop)
-        await channel.run()
+        return await serve(config, assistant, [channel], web=wants_web(config, has_telegram=True))
 
-    asyncio.run(main())
-    return 0
+    return asyncio.run(main())
