@@ -4,10 +4,13 @@ hits a real route, a hardened unit that reloads on SIGHUP, proxies that point at
 
 from __future__ import annotations
 
+import os
+import pwd
 import re
 import shlex
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -212,3 +215,24 @@ def test_proxies_send_the_webhook_and_the_web_chat_to_the_right_ports() -> None:
     # The web chat trusts X-Forwarded-* only from this machine, which is where these proxies run.
     assert nginx.count("X-Forwarded-For $proxy_add_x_forwarded_for") == 2
     assert f"BOT_WEBHOOK_URL={example_url}" in nginx
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("runuser") is None, reason="runuser needs root")
+def test_server_wrapper_runs_commands_with_the_service_settings(tmp_path: Path) -> None:
+    """deploy/antoanso reads the env file (quoted values with spaces included) and the data folder."""
+    settings = tmp_path / "antoanso.env"
+    example = (DEPLOY / "antoanso.env.example").read_text(encoding="utf-8")
+    settings.write_text(example.replace("BOT_WEB_PORT=8080", "BOT_WEB_PORT=8099"), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_"))}
+    env.update(
+        ANTOANSO_ENV_FILE=str(settings),
+        ANTOANSO_DATA_DIR=str(tmp_path / "state"),
+        ANTOANSO_USER=pwd.getpwuid(os.geteuid()).pw_name,
+        ANTOANSO_PYTHON=sys.executable,
+    )
+    result = subprocess.run(
+        [str(DEPLOY / "antoanso"), "doctor"], env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "web chat tại http://127.0.0.1:8099/" in result.stdout, "the env file was read"
+    assert str(tmp_path / "state") in result.stdout, "the service's data folder was used"
