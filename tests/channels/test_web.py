@@ -366,3 +366,37 @@ def test_web_chat_can_be_turned_off(tmp_path: Path) -> None:
         timeout=120,
     )
     assert result.returncode == 0 and "Tạm biệt" in result.stdout, "off: the terminal chat, as before"
+
+
+async def test_telegram_and_web_chat_in_one_process(tmp_path: Path) -> None:
+    """BOT_WEB_CHAT=on with a token: one service answers on Telegram and on the web, one SIGTERM stops both."""
+    from tests.fake_bot_api import FakeBotApi
+
+    token = "123456789:AAH-web-and-telegram_0123456789abcdef"
+    fake = await FakeBotApi(token).start()
+    port = _free_port()
+    env = _bot_env(tmp_path, port) | {"TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_BASE": fake.base, "BOT_WEB_CHAT": "on"}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        assert process.stdout is not None
+        await _wait_for_line(process.stdout, f"http://127.0.0.1:{port}/")
+        async with client() as http:
+            seen = await Browserless(http, f"http://127.0.0.1:{port}").send("/lienhe")
+        assert "111" in seen[0].text
+        fake.push_text(777, "/lienhe")
+        for _ in range(200):
+            if fake.outbox(777):
+                break
+            await asyncio.sleep(0.05)
+        assert "111" in fake.outbox(777)[-1]["text"]
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), 30)
+        assert process.returncode == 0, stderr.decode()
+        assert token not in stderr.decode() and "/lienhe" not in stderr.decode()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        await fake.stop()
