@@ -1,4 +1,4 @@
-"""`python -m bot …`: run · chat · check · ask · bench. Messages to the user are Vietnamese."""
+"""`python -m bot …`: run · chat · check · ask · doctor · backup · export · bench. Messages to the user are Vietnamese."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ INVALID_HEADER = "Nội dung chưa hợp lệ – hãy sửa các lỗi sau (t�
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Trợ lý An Toàn Số")
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("run", help="chạy trợ lý (Telegram nếu có mã bot, nếu không: trò chuyện trên máy)")
+    sub.add_parser("run", help="chạy trợ lý (Telegram nếu có mã bot, nếu không: trò chuyện trên web)")
     sub.add_parser("chat", help="trò chuyện trong cửa sổ dòng lệnh")
     check = sub.add_parser("check", help="kiểm tra nội dung knowledge/ và flows/")
     check.add_argument("--report", action="store_true", help="in thống kê nội dung")
@@ -31,6 +31,9 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("text", nargs="?", help="câu hỏi")
     ask.add_argument("--batch", type=Path, help="tệp, mỗi dòng một câu hỏi")
     ask.add_argument("--json", action="store_true", help="mỗi câu trả lời một dòng JSON")
+    sub.add_parser("doctor", help="kiểm tra cài đặt, nội dung, cơ sở dữ liệu và kết nối Telegram; chỉ cách sửa")
+    backup = sub.add_parser("backup", help="sao lưu cơ sở dữ liệu (an toàn cả khi trợ lý đang chạy)")
+    backup.add_argument("target", nargs="?", type=Path, help="tệp hoặc thư mục đích (mặc định: BOT_DATA_DIR/backup/)")
     bench = sub.add_parser("bench", help="đo hiệu năng")
     bench.add_argument("what", choices=["match", "calibrate", "telegram"])
     bench.add_argument("--eval", type=Path, default=Path("../shared/eval/faq_dev.yaml"))
@@ -47,6 +50,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if command == "check":
             return _check(config, args.report, args.json)
+        if command in ("doctor", "backup"):
+            from bot import backup, doctor
+
+            return doctor.main(config) if command == "doctor" else backup.main(config, args.target)
         content = load_content(config.knowledge_dir, config.flows_dir)
     except ContentInvalid as exc:
         print(INVALID_HEADER, file=sys.stderr)
@@ -71,37 +78,24 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(config: Config, content: Content, terminal: bool) -> int:
+    """`run`: every channel the settings ask for, in one process (bot.serve); `chat`, or nothing
+    to serve (no token and BOT_WEB_CHAT=off): the terminal chat."""
     from bot.app import Assistant
     from bot.channels.console import run_console
+    from bot.serve import NotStarted, Plan, plan, run
     from bot.storage.sqlite import SqliteStore
 
-    if config.token and not terminal:
-        from bot.channels.telegram_common import FRAMEWORKS, channel_class, serve
-
-        framework = config.get("BOT_FRAMEWORK").strip().lower() or "aiogram"
+    chosen = Plan(None, web=False)
+    if not terminal:
         try:
-            channel_type = channel_class(framework)
-        except KeyError:
-            print(
-                f"BOT_FRAMEWORK='{framework}' không hợp lệ; chọn một trong: {', '.join(FRAMEWORKS)}.", file=sys.stderr
-            )
-            return 2
-        except ModuleNotFoundError as exc:
-            if (exc.name or "").split(".")[0] not in ("telegram", "aiogram"):
-                raise
-            print(
-                f"Chưa cài thư viện {FRAMEWORKS[framework][2]} cho BOT_FRAMEWORK={framework}: "
-                f'chạy pip install -e ".[{framework}]" rồi thử lại.',
-                file=sys.stderr,
-            )
-            return 2
-        assistant = Assistant(Engine.build(content), SqliteStore(config.database), config.idle_seconds)
-        try:
-            return serve(lambda: channel_type(config, assistant))
-        finally:
-            assistant.store.close()
+            chosen = plan(config)
+        except NotStarted as exc:
+            print(exc.message, file=sys.stderr)
+            return exc.code
     assistant = Assistant(Engine.build(content), SqliteStore(config.database), config.idle_seconds)
     try:
+        if not chosen.empty:
+            return run(config, assistant, chosen)
         run_console(assistant, sys.stdin, sys.stdout)
     except KeyboardInterrupt:
         print()

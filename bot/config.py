@@ -22,7 +22,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("BOT_FLOWS_DIR", "./flows", "Thư mục kịch bản hội thoại (menu, đăng ký ban đầu…)."),
     Setting("BOT_WARD_NAME", "phường Trung Thành", "Tên phường hiển thị trong lời chào và báo cáo."),
     Setting("BOT_SESSION_IDLE_HOURS", "24", "Sau bao nhiêu giờ không hoạt động thì phiên trò chuyện được làm mới."),
-    Setting("TELEGRAM_BOT_TOKEN", "", "Mã bot từ BotFather. Để trống: chạy trò chuyện trên máy.", secret=True),
+    Setting(
+        "TELEGRAM_BOT_TOKEN", "", "Mã bot từ BotFather. Để trống: trò chuyện trên web (xem BOT_WEB_CHAT).", secret=True
+    ),
     Setting("TELEGRAM_API_BASE", "https://api.telegram.org", "Địa chỉ máy chủ Bot API."),
     Setting("BOT_FRAMEWORK", "aiogram", "Thư viện Telegram: aiogram hoặc ptb."),
     Setting("BOT_WEBHOOK_URL", "", "Địa chỉ HTTPS công khai nhận cập nhật từ Telegram. Để trống: dùng long polling."),
@@ -45,6 +47,16 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "BOT_LED_SIZES", "1920x1080,1152x384", "Kích thước bảng LED (rộng x cao, điểm ảnh), cách nhau bởi dấu phẩy."
+    ),
+    Setting(
+        "BOT_WEB_CHAT",
+        "auto",
+        "auto: web chat khi không có mã bot; on: luôn chạy web chat (cùng Telegram); off: không chạy web chat.",
+    ),
+    Setting(
+        "BOT_WEB_EMBED_ORIGINS",
+        "*",
+        "Các trang được nhúng khung chat (cách nhau bởi dấu cách), ví dụ https://phuong.example.vn; * là mọi trang.",
     ),
 )
 

@@ -6,9 +6,11 @@ framework, so "nothing a user sees may differ" is checked, not hoped."""
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import os
 import signal
+import socket
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
@@ -23,7 +25,6 @@ from bot.app import Assistant
 from bot.channels.telegram_common import (
     FLOOD_NOTICE,
     GROUP_NOTICE,
-    UNAUTHORIZED_MESSAGE,
     FloodLimiter,
     TelegramChannel,
     TokenRedactor,
@@ -32,14 +33,15 @@ from bot.channels.telegram_common import (
     bot_commands,
     channel_class,
     redact_secrets,
-    serve,
     split_text,
     telegram_length,
 )
 from bot.config import Config
 from bot.core.engine import Engine
 from bot.core.types import Incoming, Outcome, Reply
+from bot.serve import OFFLINE_MESSAGE, UNAUTHORIZED_MESSAGE, plan, run, serve
 from bot.storage.sqlite import SqliteStore
+from tests.content_edits import NEW_NAME, OLD_NAME, break_menu, copy_content, rename_contact
 from tests.conversation_runner import Seen, conversation_files, pick_button, run_conversation
 from tests.fake_bot_api import FakeBotApi
 
@@ -416,17 +418,6 @@ async def test_rejected_token_stops_with_a_clear_error(
     assert not channel.ready.is_set() and "getUpdates" not in fake.methods()
 
 
-def test_serve_turns_a_rejected_token_into_exit_code_1(capsys: pytest.CaptureFixture[str]) -> None:
-    class Rejected:
-        def request_stop(self) -> None: ...
-
-        async def run(self) -> None:
-            raise Unauthorized("401")
-
-    assert serve(lambda: Rejected()) == 1  # type: ignore[arg-type,return-value]
-    assert UNAUTHORIZED_MESSAGE in capsys.readouterr().err
-
-
 def test_helpers_without_telegram() -> None:
     text = "Đoạn một.\n\n" + "chữ " * 1500 + "\n\n" + "x" * 5000
     pieces = split_text(text)
@@ -469,6 +460,7 @@ class Process:
     fake: FakeBotApi
     framework: str
     cwd: Path
+    extra: dict[str, str] = field(default_factory=dict)
     process: asyncio.subprocess.Process | None = None
 
     async def start(self) -> None:
@@ -481,6 +473,7 @@ class Process:
             "BOT_KNOWLEDGE_DIR": str(ROOT / "knowledge"),
             "BOT_FLOWS_DIR": str(ROOT / "flows"),
             "PYTHONPATH": str(ROOT),
+            **self.extra,
         }
         polls = self.fake.get_updates_calls
         self.process = await asyncio.create_subprocess_exec(
@@ -564,3 +557,166 @@ def test_cli_refuses_an_unknown_framework(
     assert main(["run"]) == 2
     err = capsys.readouterr().err
     assert "telebot" in err and "aiogram" in err and "ptb" in err and TOKEN not in err
+
+
+# --- the one process runner (bot.serve) around either library ---------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _handlers_installed(*signals: signal.Signals) -> bool:
+    """The runner's handlers are in place (so a signal sent to this very process cannot kill it)."""
+    return all(
+        signal.getsignal(sig) not in (signal.SIG_DFL, signal.SIG_IGN, signal.default_int_handler) for sig in signals
+    )
+
+
+async def _web_says(base: str, text: str) -> str:
+    """One new web visitor sends `text`; all reply texts, joined."""
+    async with aiohttp.ClientSession() as http, http.post(f"{base}/api/message", json={"text": text}) as response:
+        assert response.status == 200, await response.text()
+        return "\n".join(reply["text"] for reply in (await response.json())["replies"])
+
+
+async def test_runner_explains_start_up_failures(
+    framework: str, fake: FakeBotApi, tmp_path: Path, engine: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What `python -m bot run` prints and returns when it cannot start: one Vietnamese line and an
+    exit code (1: token or Telegram, 2: a port), never a traceback or the token."""
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    cases = [
+        ({"TELEGRAM_BOT_TOKEN": "987654321:AAwrong-token-never-to-be-logged"}, 1, UNAUTHORIZED_MESSAGE),
+        ({"TELEGRAM_BOT_TOKEN": "not-a-token"}, 1, UNAUTHORIZED_MESSAGE),
+        ({"TELEGRAM_API_BASE": f"http://127.0.0.1:{_free_port()}"}, 1, OFFLINE_MESSAGE.split("(")[0]),
+        (
+            {
+                "BOT_WEBHOOK_URL": "https://bot.example.test/tg/hook",
+                "BOT_WEBHOOK_SECRET": "s3cret",
+                "BOT_WEBHOOK_PORT": str(busy.getsockname()[1]),
+            },
+            2,
+            f"Cổng {busy.getsockname()[1]} đang được một chương trình khác dùng. Hãy tắt chương trình đó hoặc "
+            f"chọn cổng khác, ví dụ: BOT_WEBHOOK_PORT={busy.getsockname()[1] + 1}",
+        ),
+        (
+            {"BOT_WEBHOOK_URL": "https://bot.example.test/tg/hook", "BOT_WEBHOOK_PORT": "0"},
+            1,
+            "Telegram từ chối khi khởi động (%sbad webhook: failed to resolve host",
+        ),
+    ]
+    fake.fail_next("setWebhook", 400, "Bad Request: bad webhook: Failed to resolve host: Name or service not known")
+    try:
+        for extra, code, message in cases:
+            config = make_config(fake, tmp_path, BOT_FRAMEWORK=framework, **extra)
+            assistant = Assistant(engine, SqliteStore(config.database), config.idle_seconds)
+            try:
+                # In a worker thread, as `python -m bot run` does it (its own event loop), while
+                # the fake Bot API keeps serving in this one.
+                assert await asyncio.wait_for(asyncio.to_thread(run, config, assistant, plan(config)), 20) == code
+            finally:
+                assistant.store.close()
+            err = capsys.readouterr().err
+            # Each library words Telegram's own reason its way ("Bad Request: bad webhook…", "Bad webhook…").
+            assert all(part.lower() in err.lower() for part in message.split("%s")), (extra, err)
+            assert "Traceback" not in err
+            assert config.token not in err
+    finally:
+        busy.close()
+
+
+async def test_sigterm_lets_telegram_and_the_web_chat_finish_what_they_hold(
+    framework: str, fake: FakeBotApi, tmp_path: Path, engine: Engine
+) -> None:
+    """One process, both channels (BOT_WEB_CHAT=on): SIGTERM arrives while a Telegram update and a
+    web message are being answered; both answers still go out, then the runner returns 0."""
+    config = make_config(fake, tmp_path, BOT_FRAMEWORK=framework, BOT_WEB_CHAT="on", BOT_WEB_PORT="0")
+    assistant = Assistant(engine, SqliteStore(config.database), config.idle_seconds)
+    channel = channel_class(framework)(config, assistant, polling_timeout=1)
+    out = io.StringIO()
+    served = asyncio.create_task(serve(config, assistant, [channel], web=True, out=out))
+    try:
+        await _until(lambda: out.getvalue().count("\n") == 2 or served.done(), "both channels to start")
+        assert f"Telegram ({framework}, long polling)" in out.getvalue()
+        web_base = out.getvalue().split("Trò chuyện trên web: ")[1].split()[0].rstrip("/")
+        real_handle, taken = assistant.handle, []
+
+        def slow(incoming: Incoming) -> Outcome:
+            taken.append(incoming.user_key)
+            time.sleep(0.4)
+            return real_handle(incoming)
+
+        assistant.handle = slow  # type: ignore[method-assign]
+        fake.push_text(USER, "/lienhe")
+        web_answer = asyncio.create_task(_web_says(web_base, "/lienhe"))
+        await _until(lambda: len(taken) == 2, "both messages to be in hand")
+        assert _handlers_installed(signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert await asyncio.wait_for(served, 15) == 0
+        assert "111" in await web_answer
+        assert "111" in fake.outbox(USER)[-1]["text"]
+        assert not _handlers_installed(signal.SIGTERM), "the runner gives the signals back when done"
+    finally:
+        if not served.done():
+            channel.request_stop()
+            served.cancel()
+        assistant.store.close()
+
+
+async def test_cli_serves_telegram_and_web_chat_reloads_on_sighup_and_stops_on_sigterm(
+    framework: str, fake: FakeBotApi, tmp_path: Path
+) -> None:
+    """`python -m bot run` with a token and BOT_WEB_CHAT=on, for each library: one service answers on
+    Telegram and on the web; SIGHUP swaps in edited content for both, and keeps it when the next
+    edit is broken; one SIGTERM stops both with exit code 0; neither the token nor a message is logged."""
+    knowledge, flows = copy_content(tmp_path)
+    port = _free_port()
+    extra = {
+        "BOT_WEB_CHAT": "on",
+        "BOT_WEB_PORT": str(port),
+        "BOT_KNOWLEDGE_DIR": str(knowledge),
+        "BOT_FLOWS_DIR": str(flows),
+    }
+    bot = Process(fake, framework, tmp_path, extra)
+    logged: list[str] = []
+
+    async def until_logged(fragment: str) -> str:
+        assert bot.process is not None and bot.process.stderr is not None
+        while fragment not in "".join(logged):
+            line = await asyncio.wait_for(bot.process.stderr.readline(), 30)
+            assert line, f"the bot ended before logging {fragment!r}:\n{''.join(logged)}"
+            logged.append(line.decode())
+        return "".join(logged)
+
+    async def both_say(fragment: str) -> None:
+        assert fragment in await _web_says(f"http://127.0.0.1:{port}", "/lienhe")
+        await _act(fake, lambda: fake.push_text(USER, "/lienhe"), fragment)
+
+    try:
+        await bot.start()
+        assert bot.process is not None and bot.process.stdout is not None
+        shown = [(await asyncio.wait_for(bot.process.stdout.readline(), 20)).decode() for _ in range(2)]
+        assert any(f"Telegram ({framework}, long polling)" in line for line in shown), shown
+        assert any(f"Trò chuyện trên web: http://127.0.0.1:{port}/" in line for line in shown), shown
+        await both_say(OLD_NAME)
+
+        rename_contact(knowledge)
+        bot.process.send_signal(signal.SIGHUP)
+        await until_logged("Đã nạp lại nội dung")
+        await both_say(NEW_NAME)
+
+        break_menu(flows)
+        bot.process.send_signal(signal.SIGHUP)
+        log = await until_logged("contactz")
+        assert "vẫn dùng nội dung cũ" in log and "menu.yaml:" in log
+        await both_say(NEW_NAME)  # still the last good content
+
+        stderr = "".join(logged) + await bot.sigterm()
+        assert TOKEN not in stderr and TOKEN.split(":")[1] not in stderr and "/lienhe" not in stderr
+    finally:
+        await bot.kill()

@@ -29,6 +29,7 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 from aiogram.types import BotCommand, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from aiogram.utils.token import TokenValidationError
 
 from bot.app import Assistant
 from bot.channels.telegram_common import (
@@ -43,7 +44,6 @@ from bot.channels.telegram_common import (
     TextIn,
     TransportError,
     Unauthorized,
-    serve,
 )
 from bot.config import Config
 
@@ -119,7 +119,10 @@ class AiogramChannel(TelegramChannel):
         flood_window: float = 60.0,
     ) -> None:
         session = AiohttpSession(api=TelegramAPIServer.from_base(config.get("TELEGRAM_API_BASE")))
-        self.bot = Bot(config.token, session=session)
+        try:
+            self.bot = Bot(config.token, session=session)
+        except TokenValidationError:  # not even shaped like a token: as if Telegram said 401
+            raise Unauthorized("malformed token") from None
         super().__init__(
             config, assistant, AiogramTransport(self.bot), polling_timeout=polling_timeout, flood_window=flood_window
         )
@@ -199,8 +202,3 @@ class AiogramChannel(TelegramChannel):
 
     async def _close(self) -> None:
         await self.bot.session.close()
-
-
-def run_aiogram(config: Config, assistant: Assistant) -> int:
-    """The `python -m bot run` entry: serve until SIGTERM/SIGINT, finish in-flight updates, exit 0."""
-    return serve(lambda: AiogramChannel(config, assistant))

@@ -5,19 +5,17 @@ list for setMyCommands, a per-user flood limiter, update de-duplication, per-use
 a logging guard that keeps the bot token out of every log record, and – so that the two channels
 cannot drift apart – everything a user can notice: `TelegramFront` (what the bot does with a
 message or a button press), the webhook server with its secret check, and `TelegramChannel`,
-the start/serve/stop lifecycle. A channel module only translates its library's updates into
-`TextIn`/`PressIn` and implements `Transport` (four Bot API calls) with that library.
+the start/serve/stop lifecycle (the process around it – signals, exit codes – is `bot.serve`).
+A channel module only translates its library's updates into `TextIn`/`PressIn` and implements
+`Transport` (four Bot API calls) with that library.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import importlib
 import logging
-import signal
-import sys
 import time
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Iterator
@@ -708,35 +706,6 @@ class TelegramChannel:
 
     async def _close(self) -> None:
         """Release connections (always called)."""
-
-
-UNAUTHORIZED_MESSAGE = (
-    "Telegram không nhận mã bot (TELEGRAM_BOT_TOKEN). Hãy kiểm tra lại mã lấy từ @BotFather "
-    "(có thể mã đã bị đổi bằng /revoke)."
-)
-
-
-def serve(make_channel: Callable[[], TelegramChannel]) -> int:
-    """The `python -m bot run` entry for any channel: serve until SIGTERM/SIGINT, finish the
-    updates in hand, exit 0; a rejected token is a Vietnamese message and exit code 1."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # httpx (under PTB) logs every request URL at INFO: redacted anyway, but one line per poll.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-
-    async def main() -> None:
-        channel = make_channel()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(sig, channel.request_stop)
-        await channel.run()
-
-    try:
-        asyncio.run(main())
-    except Unauthorized:
-        print(UNAUTHORIZED_MESSAGE, file=sys.stderr)
-        return 1
-    return 0
 
 
 FRAMEWORKS = {

@@ -54,7 +54,6 @@ from bot.channels.telegram_common import (
     TransportError,
     Unauthorized,
     redact_secrets,
-    serve,
 )
 from bot.config import Config
 
@@ -243,9 +242,3 @@ class PtbChannel(TelegramChannel):
             await self.application.shutdown()
         for request in self._requests:
             await request.shutdown()
-
-
-def run_ptb(config: Config, assistant: Assistant) -> int:
-    """The `python -m bot run` entry with BOT_FRAMEWORK=ptb: serve until SIGTERM/SIGINT, finish
-    in-flight updates, exit 0."""
-    return serve(lambda: PtbChannel(config, assistant))
