@@ -60,7 +60,7 @@ def _naive_predict(faqs: list[Faq], threshold: float = 45) -> Predict:
 
 def _quality(items: list[dict], predict: Predict) -> tuple[dict[str, float], list[float]]:
     topic_ok = topic_n = crisis_hit = crisis_n = false_crisis = non_crisis = 0
-    fb_tp = fb_pred = fb_n = 0
+    fb_tp = fb_pred = fb_n = fb_ok = 0
     reciprocal: list[float] = []
     latencies: list[float] = []
     style_ok: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -75,12 +75,13 @@ def _quality(items: list[dict], predict: Predict) -> tuple[dict[str, float], lis
         ok = label in accept
         style_ok[item.get("style", "?")][0] += ok
         style_ok[item.get("style", "?")][1] += 1
+        fb_tp += expect == "fallback" and label == "fallback"
         if expect == "crisis":
             crisis_n += 1
             crisis_hit += label == "crisis"
         elif expect == "fallback":
             fb_n += 1
-            fb_tp += ok
+            fb_ok += ok
         else:
             topic_n += 1
             topic_ok += ok
@@ -95,7 +96,7 @@ def _quality(items: list[dict], predict: Predict) -> tuple[dict[str, float], lis
         "mrr": statistics.fmean(reciprocal) if reciprocal else 0.0,
         "crisis_recall": crisis_hit / max(crisis_n, 1),
         "false_crisis": false_crisis / max(non_crisis, 1),
-        "fallback_recall": fb_tp / max(fb_n, 1),
+        "fallback_recall": fb_ok / max(fb_n, 1),  # as the shared score.py: a menu reply also counts
         "fallback_precision": fb_tp / max(fb_pred, 1),
     }
     for style, (ok, n) in sorted(style_ok.items()):

@@ -104,6 +104,7 @@ class Matcher:
         total = max(len(self._doc_words), 1)
         self._idf = {w: math.log(1 + total / df) for w, df in document_frequency.items()}
         self._unknown_idf = math.log(1 + total)
+        self._doc_idf = [sum(self._idf[w] for w in words) or 1.0 for words in self._doc_words]
         self._doc_faq_array = np.array(self._doc_faq, dtype=np.int32)
         self._bm25 = bm25s.BM25()
         if corpus:
@@ -131,13 +132,14 @@ class Matcher:
             best_doc_per_faq.setdefault(int(self._doc_faq_array[doc]), int(doc))
             if len(best_doc_per_faq) >= CANDIDATES:
                 break
-        query_text = " ".join(norm.folded)
-        typed = {fold(word): word for word in norm.kept if has_diacritics(word)}
+        query = _Query(
+            words=query_words,
+            weights=[self.idf(w) for w in query_words],
+            text=" ".join(norm.folded),
+            typed={fold(word): word for word in norm.kept if has_diacritics(word)},
+        )
         candidates = sorted(
-            (
-                self._score(faq_index, doc, query_words, query_text, typed)
-                for faq_index, doc in best_doc_per_faq.items()
-            ),
+            (self._score(faq_index, doc, query) for faq_index, doc in best_doc_per_faq.items()),
             key=lambda c: c.score,
             reverse=True,
         )
@@ -178,22 +180,32 @@ class Matcher:
         known = self._faq_kept[faq_index].get(word)
         return spelled is None or not known or spelled in known
 
-    def _score(
-        self, faq_index: int, doc: int, query_words: list[str], query_text: str, typed: dict[str, str]
-    ) -> Candidate:
+    def _score(self, faq_index: int, doc: int, query: _Query) -> Candidate:
         doc_words = self._doc_words[doc]
-        weights = [self.idf(w) for w in query_words]
-        total = sum(weights) or 1.0
-        coverage = sum(wt for w, wt in zip(query_words, weights) if self._covers(faq_index, w, typed)) / total
-        doc_total = sum(self.idf(w) for w in doc_words) or 1.0
-        doc_recall = sum(self.idf(w) for w in doc_words if w in query_words) / doc_total
-        fuzzy = fuzz.token_set_ratio(query_text, self._doc_text[doc]) / 100
+        total = query.total
+        coverage = sum(wt for w, wt in zip(query.words, query.weights) if self._covers(faq_index, w, query.typed))
+        doc_recall = sum(wt for w, wt in zip(query.words, query.weights) if w in doc_words) / self._doc_idf[doc]
+        fuzzy = fuzz.token_set_ratio(query.text, self._doc_text[doc]) / 100
         # token_set_ratio is 100 whenever one side's words are a subset of the other's; a
         # one-word question must not match a whole variant on that alone.
-        fuzzy *= min(1.0, len(query_words) / 3)
+        fuzzy *= min(1.0, len(query.words) / 3)
         # Coverage leads; how much of the closest variant was said, and its fuzzy likeness, break ties.
-        score = (0.6 * coverage + 0.15 * doc_recall + 0.1 * fuzzy) / 0.85
+        score = (0.6 * coverage / total + 0.15 * doc_recall + 0.1 * fuzzy) / 0.85
         return Candidate(self.faqs[faq_index], round(min(score, 1.0), 4), self._doc_text[doc])
+
+
+@dataclass(frozen=True)
+class _Query:
+    """One message's terms and their weights, computed once and shared by every candidate."""
+
+    words: list[str]
+    weights: list[float]
+    text: str
+    typed: dict[str, str]
+    total: float = 1.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "total", sum(self.weights) or 1.0)
 
 
 def domain_probability(signals: dict[str, float]) -> float:
