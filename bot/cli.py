@@ -1,4 +1,5 @@
-"""`python -m bot …`: run · chat · check · ask · bench. Messages to the user are Vietnamese."""
+"""`python -m bot …`: run · chat · check · ask · bench · report · backup · unanswered.
+Messages to the user are Vietnamese."""
 
 from __future__ import annotations
 
@@ -31,8 +32,15 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--batch", type=Path, help="tệp, mỗi dòng một câu hỏi")
     ask.add_argument("--json", action="store_true", help="mỗi câu trả lời một dòng JSON")
     bench = sub.add_parser("bench", help="đo hiệu năng")
-    bench.add_argument("what", choices=["match", "calibrate"])
+    bench.add_argument("what", choices=["match", "calibrate", "stats"])
     bench.add_argument("--eval", type=Path, default=Path("../shared/eval/faq_dev.yaml"))
+    from bot.reports.command import add_parser as add_report
+
+    add_report(sub)
+    backup = sub.add_parser("backup", help="sao lưu cơ sở dữ liệu (an toàn khi trợ lý đang chạy)")
+    backup.add_argument("path", type=Path, help="tệp hoặc thư mục để ghi bản sao lưu")
+    unanswered = sub.add_parser("unanswered", help="xem câu hỏi trợ lý chưa trả lời được (nếu BOT_KEEP_UNANSWERED bật)")
+    unanswered.add_argument("--json", action="store_true", help="mỗi câu một dòng JSON")
     return parser
 
 
@@ -40,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     config = Config.load()
     command = args.command or "run"
+    if command in ("report", "backup", "unanswered"):
+        return _data_command(config, command, args)
     try:
         if command == "check":
             return _check(config, args.report, args.json)
@@ -52,16 +62,35 @@ def main(argv: list[str] | None = None) -> int:
     if command == "ask":
         return _ask(content, args)
     if command == "bench":
+        if args.what == "stats":
+            from bot.stats.bench import bench_stats
+
+            return bench_stats(content)
         from bot.bench import bench_match, calibrate
 
         return (calibrate if args.what == "calibrate" else bench_match)(content, args.eval)
     return _run(config, content, terminal=command == "chat")
 
 
+def _data_command(config: Config, command: str, args: argparse.Namespace) -> int:
+    """Commands on the stored data: they need no valid content, and never load the matcher."""
+    if command == "report":
+        from bot.reports.command import report_command
+
+        return report_command(config, args)
+    if command == "backup":
+        from bot.storage.backup import backup_command
+
+        return backup_command(config, args.path)
+    from bot.stats.unanswered import unanswered_command
+
+    return unanswered_command(config.database, args.json)
+
+
 def _run(config: Config, content: Content, terminal: bool) -> int:
     from bot.app import Assistant
     from bot.channels.console import run_console
-    from bot.storage.sqlite import SqliteStore
+    from bot.housekeeping import Housekeeper
 
     if config.token and not terminal:
         framework = config.get("BOT_FRAMEWORK").strip().lower() or "aiogram"
@@ -73,14 +102,16 @@ def _run(config: Config, content: Content, terminal: bool) -> int:
             return 2
         from bot.channels.telegram_aiogram import run_aiogram
 
-        assistant = Assistant(Engine.build(content), SqliteStore(config.database), config.idle_seconds)
+        assistant = Assistant.from_config(config, content=content)
         try:
-            return run_aiogram(config, assistant)
+            with Housekeeper(assistant):
+                return run_aiogram(config, assistant)
         finally:
             assistant.store.close()
-    assistant = Assistant(Engine.build(content), SqliteStore(config.database), config.idle_seconds)
+    assistant = Assistant.from_config(config, content=content)
     try:
-        run_console(assistant, sys.stdin, sys.stdout)
+        with Housekeeper(assistant):
+            run_console(assistant, sys.stdin, sys.stdout)
     except KeyboardInterrupt:
         print()
     finally:

@@ -40,6 +40,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("BOT_ADMIN_IDS", "", "Mã người dùng Telegram của cán bộ phường, cách nhau bởi dấu phẩy."),
     Setting("BOT_WEB_HOST", "127.0.0.1", "Địa chỉ web chat nội bộ."),
     Setting("BOT_WEB_PORT", "8080", "Cổng web chat nội bộ."),
+    Setting(
+        "BOT_STATS_MIN_COUNT",
+        "10",
+        "Ngưỡng ẩn số nhỏ trong báo cáo thống kê: số từ 1 đến ngưỡng-1 ghi là “<ngưỡng”.",
+    ),
+    Setting(
+        "BOT_KEEP_UNANSWERED",
+        "off",
+        "on: giữ câu hỏi trợ lý chưa trả lời được (đã xóa số điện thoại, email, link, dãy số; không kèm người hỏi) 30 ngày.",
+    ),
 )
 
 

@@ -154,7 +154,7 @@ async def test_restart_mid_quiz_resumes(fake: FakeBotApi, tmp_path: Path, conten
     chat = Chat(fake, first)
     for step in ("/start",):
         await chat.send(step)
-    for fragment in ("Phụ huynh", "11–14", "Trắc nghiệm", "Phụ huynh và an toàn số", "A", "A"):
+    for fragment in ("Phụ huynh", "11–14", "Bỏ qua", "Trắc nghiệm", "Phụ huynh và an toàn số", "A", "A"):
         await chat.press(fragment)
     assert "Câu 3/12" in fake.outbox(USER)[-1]["text"]
     await first.stop()

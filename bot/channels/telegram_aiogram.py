@@ -30,6 +30,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import (
     BotCommand,
+    BufferedInputFile,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -51,13 +52,16 @@ from bot.channels.telegram_common import (
     bot_commands,
     command_text,
     iter_chunks,
+    keyboard_rows,
     redact_secrets,
+    telegram_length,
 )
 from bot.config import Config
 from bot.core.types import Incoming, Outcome, Reply
 
 log = logging.getLogger("bot.telegram")
 ALLOWED_UPDATES = ["message", "callback_query"]
+CAPTION_LIMIT = 1024
 T = TypeVar("T")
 
 
@@ -291,6 +295,9 @@ class AiogramChannel:
 
     async def _deliver(self, chat_id: int, replies: list[Reply], pressed: Message | None) -> None:
         for reply in replies:
+            if reply.document is not None:
+                await self._send_document(chat_id, reply)
+                continue
             chunks = list(iter_chunks(reply))
             if reply.replace and pressed is not None and len(chunks) == 1:
                 target, pressed = pressed, None  # one reply at most takes the pressed message's place
@@ -324,6 +331,24 @@ class AiogramChannel:
             )
         except TelegramBadRequest as exc:
             log.warning("sendMessage refused: %s", exc.message)
+
+    async def _send_document(self, chat_id: int, reply: Reply) -> None:
+        """A file, its text as the caption when it fits (1024), else the text first."""
+        assert reply.document is not None
+        caption = reply.text if telegram_length(reply.text) <= CAPTION_LIMIT else None
+        if caption is None:
+            for text, rows in iter_chunks(Reply(reply.text)):
+                await self._send(chat_id, text, rows)
+        document = BufferedInputFile(reply.document.data, filename=reply.document.filename)
+        try:
+            await self._call(
+                "sendDocument",
+                lambda: self.bot.send_document(
+                    chat_id=chat_id, document=document, caption=caption, reply_markup=_markup(keyboard_rows(reply))
+                ),
+            )
+        except TelegramBadRequest as exc:
+            log.warning("sendDocument refused: %s", exc.message)
 
     async def _edit(self, message: Message, text: str, rows: list[list[dict[str, str]]] | None) -> bool:
         try:

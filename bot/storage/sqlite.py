@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -11,12 +12,15 @@ import sqlite_utils
 from sqlite_utils import Migrations
 
 from bot.core.types import Event, Session
-from bot.storage.counters import counter_key
+from bot.stats.daykey import DayKey
+from bot.stats.recorder import Statistics, checkpoint
+from bot.stats.schema import STATS
+from bot.stats.unanswered import UnansweredLog
 
 # Named migration sets (sqlite-utils' Migrations): each module that owns tables registers its own
 # set, so sessions, subscribers and statistics can grow independently. Applied once each, by name.
 CORE = Migrations("antoanso.core")
-MIGRATION_SETS: list[Migrations] = [CORE]
+MIGRATION_SETS: list[Migrations] = [CORE, STATS]
 
 
 @CORE()
@@ -33,17 +37,22 @@ class SqliteStore:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=10)
+        # Deleted rows are overwritten with zeros, so /xoadulieu leaves nothing to recover in the file.
+        conn.execute("PRAGMA secure_delete = ON")
         self.db = sqlite_utils.Database(conn)
+        self._lock = threading.RLock()  # channels call from worker threads; one transaction at a time
         if str(path) != ":memory:":
             self.db.enable_wal()
         self._migrate()
+        self.stats = Statistics(self.db, DayKey.beside(path), self._transaction)
+        self.unanswered = UnansweredLog(self.db, self._transaction)
 
     def _migrate(self) -> None:
         for migrations in MIGRATION_SETS:
             migrations.apply(self.db)
 
     def _transaction(self):
-        return _Immediate(self.db.conn)
+        return _Immediate(self.db.conn, self._lock)
 
     def load_session(self, user_key: str, now: float, idle_seconds: float) -> Session:
         row = self.db.execute("SELECT data, updated_at FROM sessions WHERE user_key = ?", [user_key]).fetchone()
@@ -60,36 +69,48 @@ class SqliteStore:
                 [session.user_key, json.dumps(session.to_json(), ensure_ascii=False), now],
             )
 
-    def record_events(self, events: Iterable[Event], session: Session, day: str) -> None:
-        rows = [counter_key(event, session, day) for event in events]
-        if not rows:
-            return
-        with self._transaction():
-            self.db.conn.executemany(
-                "INSERT INTO counters (day, kind, topic, detail, role, age_band, count) VALUES (?, ?, ?, ?, ?, ?, 1) "
-                "ON CONFLICT(day, kind, topic, detail, role, age_band) DO UPDATE SET count = count + 1",
-                rows,
-            )
+    def record_events(self, events: Iterable[Event], session: Session, day: str, visitor: bool = True) -> None:
+        self.stats.record(events, session, day, visitor)
 
     def counters(self) -> list[dict]:
-        return list(self.db["counters"].rows_where(order_by="day, kind, topic, detail, role, age_band"))
+        return self.stats.counts()
 
     def forget_user(self, user_key: str) -> None:
         with self._transaction():
             self.db.execute("DELETE FROM sessions WHERE user_key = ?", [user_key])
+        self.stats.forget_visitor(user_key)
+        checkpoint(self.db)
+
+    def expire_sessions(self, before: float) -> int:
+        """Delete conversation state idle since before `before` (it would start afresh anyway)."""
+        with self._transaction():
+            deleted = self.db.execute("DELETE FROM sessions WHERE updated_at < ?", [before]).rowcount
+        if deleted:
+            checkpoint(self.db)
+        return deleted
 
     def close(self) -> None:
         self.db.close()
 
 
 class _Immediate:
-    """`BEGIN IMMEDIATE` … `COMMIT`: take the write lock up front, keep it briefly."""
+    """`BEGIN IMMEDIATE` … `COMMIT`: take the write lock up front, keep it briefly. The thread lock
+    keeps two threads from interleaving on the one connection; a nested use joins the outer one."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, lock: threading.RLock) -> None:
         self.conn = conn
+        self.lock = lock
+        self.outer = False
 
     def __enter__(self) -> None:
-        self.conn.execute("BEGIN IMMEDIATE")
+        self.lock.acquire()
+        self.outer = not self.conn.in_transaction
+        if self.outer:
+            self.conn.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        try:
+            if self.outer:
+                self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        finally:
+            self.lock.release()
