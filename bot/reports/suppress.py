@@ -1,8 +1,9 @@
 """Small-cell suppression for a table with published totals, robust to differencing.
 
 Primary: any count from 1 to threshold-1 is shown as "<threshold". Secondary: more cells are hidden
-("ẩn") until no primary cell can be narrowed, from the published cells and totals and the known
-bounds (a "<10" cell is 1–9, any hidden cell is ≥ 0), to fewer than `PROTECTION + 1` values.
+("ẩn") until, from the published cells and totals and the known bounds (a "<10" cell is 1–9, any
+hidden cell is ≥ 0), no hidden cell can be worked out exactly and no "<10" cell can be narrowed to
+fewer than `PROTECTION + 1` values.
 
 How the check works: with totals, each published line (a row with its total, a column with its
 total) is a linear constraint. Writing interior cells and the grand total as +x and the row/column
@@ -168,11 +169,15 @@ def suppress(grid: Grid, threshold: int, forced: set[Cell] = frozenset()) -> Sup
     need = max(1, min(PROTECTION, threshold - 2))
     while True:
         hidden = {cell: bounds(cells[cell], cell in primary, threshold) for cell in primary | secondary}
-        unsafe = [cell for cell in sorted(primary) if movable(grid, hidden, cells, cell, need) < need]
+        unsafe = [
+            (cell, need if cell in primary else 1)
+            for cell in sorted(primary) + sorted(secondary)
+            if movable(grid, hidden, cells, cell, need if cell in primary else 1) < (need if cell in primary else 1)
+        ]
         if not unsafe:
             return Suppressed(grid, threshold, primary, secondary)
-        target = unsafe[0]
-        choice = _best_complement(grid, cells, primary, secondary, target, threshold, need)
+        target, wanted = unsafe[0]
+        choice = _best_complement(grid, cells, primary, secondary, target, threshold, wanted)
         if choice is None:  # everything is hidden already: nothing more can be done
             return Suppressed(grid, threshold, primary, secondary)
         secondary.add(choice)
