@@ -331,6 +331,9 @@ class FakeBotApi:
         """A file upload (multipart): kept whole, so tests can open what the bot sent."""
         chat_id = int(params["chat_id"])
         data = params.get("document")
+        if isinstance(data, str) and data.startswith("attach://"):  # the file sits in its own form field
+            field_name = data.removeprefix("attach://")
+            data, params["document_filename"] = params.get(field_name), params.get(f"{field_name}_filename")
         if not isinstance(data, bytes) or not data:
             raise ApiError(400, "Bad Request: there is no document in the request")
         caption = params.get("caption") or ""
@@ -352,8 +355,12 @@ class FakeBotApi:
         message = self._as_message(sent)
         message.pop("text", None)
         message["caption"] = caption
-        message["document"] = {"file_id": f"doc{sent.message_id}", "file_unique_id": f"u{sent.message_id}",
-                               "file_name": params.get("document_filename"), "file_size": len(data)}
+        message["document"] = {
+            "file_id": f"doc{sent.message_id}",
+            "file_unique_id": f"u{sent.message_id}",
+            "file_name": params.get("document_filename"),
+            "file_size": len(data),
+        }
         return message
 
     def _find(self, params: dict[str, Any]) -> Sent:

@@ -72,7 +72,9 @@ class Running:
 
 
 async def start_bot(config: Config, content: Content) -> Running:
-    assistant = Assistant(Engine.build(content, seed=1), SqliteStore(config.database), config.idle_seconds)
+    assistant = Assistant(
+        Engine.build(content, seed=1), SqliteStore(config.database), config.idle_seconds, config=config
+    )
     channel = AiogramChannel(config, assistant, polling_timeout=1)
     task = asyncio.create_task(channel.run())
     ready = asyncio.create_task(channel.ready.wait())

@@ -30,8 +30,15 @@ def weekly_png(table: Table, threshold: int, dpi: int = 200) -> bytes:
     axes.bar(range(m), shown, color=BAR, width=0.75)
     hidden = [i for i, v in enumerate(values) if v is None]
     if hidden:
-        axes.bar(hidden, [threshold / 2] * len(hidden), color=HIDDEN, hatch="///", edgecolor="#8aa1b1",
-                 width=0.75, label=f"tuần có số nhỏ (<{threshold}) hoặc được ẩn")
+        axes.bar(
+            hidden,
+            [threshold / 2] * len(hidden),
+            color=HIDDEN,
+            hatch="///",
+            edgecolor="#8aa1b1",
+            width=0.75,
+            label=f"tuần có số nhỏ (<{threshold}) hoặc được ẩn",
+        )
         axes.legend(prop={"family": FONT, "size": 7}, frameon=False, loc="upper left")
     axes.set_title("Lượt tương tác theo tuần", fontfamily=FONT, fontsize=10)
     axes.set_ylabel("Lượt", fontfamily=FONT, fontsize=8)

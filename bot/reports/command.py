@@ -59,6 +59,8 @@ def report_command(config: Config, args: argparse.Namespace, today: date | None 
     target = args.out or Path(name)
     if target.is_dir():
         target = target / name
+    elif target.suffix.lower() != f".{args.format}":
+        target = target.with_name(target.name + f".{args.format}")
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(payload)
     print(f"✅ Đã ghi {target} ({len(payload) / 1024:.0f} KB, {time.perf_counter() - started:.1f} giây).")

@@ -74,7 +74,9 @@ def to_docx(report: Report) -> bytes:
         paragraph.paragraph_format.left_indent = paragraph.paragraph_format.right_indent = side
         paragraph.paragraph_format.space_after = Pt(4)
         borders = paragraph._p.get_or_add_pPr().makeelement(qn("w:pBdr"), {})
-        bottom = borders.makeelement(qn("w:bottom"), {qn("w:val"): "single", qn("w:sz"): "6", qn("w:space"): "1", qn("w:color"): "000000"})
+        bottom = borders.makeelement(
+            qn("w:bottom"), {qn("w:val"): "single", qn("w:sz"): "6", qn("w:space"): "1", qn("w:color"): "000000"}
+        )
         borders.append(bottom)
         paragraph._p.get_or_add_pPr().append(borders)
         paragraph.add_run().font.size = Pt(2)
@@ -100,7 +102,10 @@ def to_docx(report: Report) -> bytes:
     para(
         right,
         f"{place_name(report.ward)}, ngày {made.day:02d} tháng {made.month:02d} năm {made.year}",
-        italic=True, size=13, align="center", before=4,
+        italic=True,
+        size=13,
+        align="center",
+        before=4,
     )
 
     # -- title ----------------------------------------------------------------------------------------
@@ -162,5 +167,7 @@ def _table(doc, table: Table, Cm, Pt, align, qn) -> None:  # noqa: N803 - the do
             run.font.size = Pt(11)
             run.bold = r == 0 or total_row
             if r == 0:
-                shading = cell._tc.get_or_add_tcPr().makeelement(qn("w:shd"), {qn("w:val"): "clear", qn("w:fill"): "E7EEF5"})
+                shading = cell._tc.get_or_add_tcPr().makeelement(
+                    qn("w:shd"), {qn("w:val"): "clear", qn("w:fill"): "E7EEF5"}
+                )
                 cell._tc.get_or_add_tcPr().append(shading)

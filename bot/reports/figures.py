@@ -97,7 +97,9 @@ def weeks(first: date, last: date) -> list[tuple[date, date]]:
     return out
 
 
-def build(stats: Statistics, first: date, last: date, *, ward: str, threshold: int, labels: Labels, made: date) -> Report:
+def build(
+    stats: Statistics, first: date, last: date, *, ward: str, threshold: int, labels: Labels, made: date
+) -> Report:
     counts = stats.counts(first.isoformat(), last.isoformat())
     users = stats.daily_users(first.isoformat(), last.isoformat())
     tables = [
@@ -277,7 +279,16 @@ def _quizzes(counts: list[dict], labels: Labels) -> Table:
     )
 
 
-def _single(key: str, title: str, header: str, codes: list[str], names: dict[str, str], totals: Counter[str], shared: str, column: str) -> Table:
+def _single(
+    key: str,
+    title: str,
+    header: str,
+    codes: list[str],
+    names: dict[str, str],
+    totals: Counter[str],
+    shared: str,
+    column: str,
+) -> Table:
     return Table(
         key,
         title,
@@ -296,8 +307,14 @@ def _guides(counts: list[dict], labels: Labels) -> Table:
             totals[row["detail"]] += row["count"]
     codes = list(labels.guides) + sorted(set(totals) - set(labels.guides))
     return _single(
-        "guides", "Hướng dẫn báo cáo đã mở, theo loại việc", "Loại việc", codes, labels.guides, totals,
-        "report_guide_opened", "Lượt mở",
+        "guides",
+        "Hướng dẫn báo cáo đã mở, theo loại việc",
+        "Loại việc",
+        codes,
+        labels.guides,
+        totals,
+        "report_guide_opened",
+        "Lượt mở",
     )
 
 
@@ -309,8 +326,14 @@ def _crisis(counts: list[dict]) -> Table:
     codes = list(CRISIS_LABELS) + sorted(set(totals) - set(CRISIS_LABELS))
     names = {**CRISIS_LABELS, "": "Khác"}
     return _single(
-        "crisis", "Thẻ khẩn cấp đã hiện, theo dấu hiệu nguy hiểm", "Dấu hiệu", codes, names, totals,
-        "crisis_shown", "Số lần",
+        "crisis",
+        "Thẻ khẩn cấp đã hiện, theo dấu hiệu nguy hiểm",
+        "Dấu hiệu",
+        codes,
+        names,
+        totals,
+        "crisis_shown",
+        "Số lần",
     )
 
 

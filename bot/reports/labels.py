@@ -50,8 +50,17 @@ INDICATORS: tuple[tuple[str, str], ...] = (
 # Kinds that are not something a user did in the chat (they are not "interactions").
 NOT_INTERACTIONS = {"broadcast_delivered", "stats_report_made"}
 # Indicators shown in the overview even when zero; the others only when they occurred.
-ALWAYS = {"users", "session_started", "interactions", "faq_answered", "fallback", "crisis_shown", "tip_read",
-          "quiz_finished", "report_guide_opened"}
+ALWAYS = {
+    "users",
+    "session_started",
+    "interactions",
+    "faq_answered",
+    "fallback",
+    "crisis_shown",
+    "tip_read",
+    "quiz_finished",
+    "report_guide_opened",
+}
 
 
 @dataclass

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 FORMATS = ("docx", "xlsx", "csv", "md")
 NEEDS = {"docx": ("docx", "matplotlib"), "xlsx": ("openpyxl",)}
 MISSING = (
-    "Máy chủ chưa cài phần tạo báo cáo {fmt}. Cài thêm bằng lệnh: pip install -e \".[report]\" "
+    'Máy chủ chưa cài phần tạo báo cáo {fmt}. Cài thêm bằng lệnh: pip install -e ".[report]" '
     "(hoặc chọn dạng csv hay md, không cần cài thêm)."
 )
 

@@ -106,7 +106,9 @@ def movable(grid: Grid, hidden: dict[Cell, tuple[int, int]], values: dict[Cell, 
     return sum(_push(grid, hidden, dict(values), target, direction, limit) for direction in (1, -1))
 
 
-def _push(grid: Grid, hidden: dict[Cell, tuple[int, int]], work: dict[Cell, int], target: Cell, direction: int, limit: int) -> int:
+def _push(
+    grid: Grid, hidden: dict[Cell, tuple[int, int]], work: dict[Cell, int], target: Cell, direction: int, limit: int
+) -> int:
     moved = 0
     while moved < limit:
         lo, hi = hidden[target]
@@ -184,7 +186,13 @@ def suppress(grid: Grid, threshold: int, forced: set[Cell] = frozenset()) -> Sup
 
 
 def _best_complement(
-    grid: Grid, cells: dict[Cell, int], primary: set[Cell], secondary: set[Cell], target: Cell, threshold: int, need: int
+    grid: Grid,
+    cells: dict[Cell, int],
+    primary: set[Cell],
+    secondary: set[Cell],
+    target: Cell,
+    threshold: int,
+    need: int,
 ) -> Cell | None:
     """The cheapest extra cell to hide for `target`: one that protects it on its own if there is
     one; else one in its row or column. Interior cells before totals (totals are shared with other

@@ -64,7 +64,9 @@ def _report(assistant: Assistant):
         first, last = named(str(data.get("period")), today)
         fmt = str(data.get("format") or "docx")
         try:
-            report, name, payload = make_report(assistant.store.stats, assistant.config, assistant.content, first, last, fmt, today)
+            report, name, payload = make_report(
+                assistant.store.stats, assistant.config, assistant.content, first, last, fmt, today
+            )
         except ExtraMissing as exc:
             return [Reply(str(exc))]
         except Exception:

@@ -41,8 +41,13 @@ def bench_stats(content: Content, messages: int = 2000) -> int:
         print(f"seed 2026-06-01..2026-11-30: {total} synthetic events in {time.perf_counter() - started:.1f} s")
         started = time.perf_counter()
         report = build(
-            store.stats, date(2026, 6, 1), date(2026, 11, 30), ward="phường Trung Thành", threshold=10,
-            labels=Labels.from_content(content), made=date(2026, 12, 1),
+            store.stats,
+            date(2026, 6, 1),
+            date(2026, 11, 30),
+            ward="phường Trung Thành",
+            threshold=10,
+            labels=Labels.from_content(content),
+            made=date(2026, 12, 1),
         )
         print(f"build the report's 9 tables with suppression: {(time.perf_counter() - started) * 1000:.0f} ms")
         for fmt in FORMATS:

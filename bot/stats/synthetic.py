@@ -16,8 +16,9 @@ BANDS = ("6-10", "11-14", "15-17")
 QUIZZES = {"parent": "phu-huynh", "teacher": "cong-dan-so", "other": "cong-dan-so"}
 STUDENT_QUIZ = {"6-10": "tre-6-10", "11-14": "tre-11-14", "15-17": "tre-15-17"}
 GUIDES = ("bat-nat", "xam-hai", "lua-dao", "doc-hai", "lo-thong-tin", "nghien-game")
-GUIDE_TOPIC = dict(zip(GUIDES, ("bat_nat_mang", "xam_hai_tinh_duc", "lua_dao", "noi_dung_doc_hai",
-                                "thong_tin_ca_nhan", "nghien_game")))
+GUIDE_TOPIC = dict(
+    zip(GUIDES, ("bat_nat_mang", "xam_hai_tinh_duc", "lua_dao", "noi_dung_doc_hai", "thong_tin_ca_nhan", "nghien_game"))
+)
 POPULAR = ("nghien_game", "lua_dao", "bat_nat_mang", "kiem_soat_cua_cha_me", "mang_xa_hoi")
 
 
@@ -42,7 +43,11 @@ def visit(session: Session, rng: random.Random, first_time: bool) -> list[Event]
         elif roll < 0.6:
             events.append(Event("tip_read", topic=rng.choices(topics, weights)[0]))
         elif roll < 0.72:
-            quiz = STUDENT_QUIZ.get(session.age_band or "", "cong-dan-so") if session.role == "student" else QUIZZES[session.role or "other"]
+            quiz = (
+                STUDENT_QUIZ.get(session.age_band or "", "cong-dan-so")
+                if session.role == "student"
+                else QUIZZES[session.role or "other"]
+            )
             events.append(Event("quiz_started", detail=quiz))
             if rng.random() < 0.75:
                 band = rng.choices(("0", "50", "80"), (0.15, 0.45, 0.4))[0]

@@ -10,9 +10,14 @@ from pathlib import Path
 from bot.app import Assistant
 from bot.config import Config
 from bot.core.engine import Engine
+from bot.content.loader import Content
 from bot.stats.schema import STATS_TABLES
 from bot.storage.sqlite import SqliteStore
+from tests.conversation_runner import CONVERSATIONS, run_conversation
+from tests.fake_bot_api import FakeBotApi
 from tests.stats.helpers import TYPED, USER, USER_ID, at, converse
+from tests.test_telegram_aiogram import TOKEN, Chat, make_config, start_bot
+from tests.test_telegram_aiogram import USER as TG_USER
 
 ALLOWED_COLUMNS = {"day", "kind", "topic", "detail", "role", "age_band", "grp", "count", "users", "digest"}
 CODE = re.compile(r"^[a-z0-9_:=.\-]*$")
@@ -53,25 +58,25 @@ def test_statistics_hold_counts_and_codes_only(engine: Engine, tmp_path: Path) -
     assistant = Assistant(engine, store, clock=lambda: at("2026-07-01 10:00"), config=config)
     converse(assistant)
     kinds = {row["kind"] for row in store.counters()}
-    assert {"session_started", "profile_set", "tip_read", "quiz_started", "report_guide_opened",
-            "faq_answered", "fallback", "crisis_shown"} <= kinds
+    assert {
+        "session_started",
+        "profile_set",
+        "tip_read",
+        "quiz_started",
+        "report_guide_opened",
+        "faq_answered",
+        "fallback",
+        "crisis_shown",
+    } <= kinds
     assert {row["grp"] for row in store.counters()} == {"", "to-03"}
     store.close()
     checked = assert_anonymous(tmp_path / "antoanso.sqlite3", [USER, USER_ID, *typed_words(), "Quỳnh", "0912"])
     assert checked > 100
 
 
-async def test_statistics_after_a_telegram_conversation_hold_no_identifier(tmp_path: Path) -> None:
-    from tests.conversation_runner import CONVERSATIONS, run_conversation
-    from tests.fake_bot_api import FakeBotApi
-    from tests.test_telegram_aiogram import TOKEN, USER as TG_USER, Chat, make_config, start_bot
-
+async def test_statistics_after_a_telegram_conversation_hold_no_identifier(tmp_path: Path, content: Content) -> None:
     fake = await FakeBotApi(TOKEN).start()
     try:
-        from bot.content.loader import load_content
-        from tests.conftest import ROOT
-
-        content = load_content(ROOT / "knowledge", ROOT / "flows")
         config = make_config(fake, tmp_path)
         running = await start_bot(config, content)
         try:
@@ -82,5 +87,6 @@ async def test_statistics_after_a_telegram_conversation_hold_no_identifier(tmp_p
             await running.stop()
     finally:
         await fake.stop()
-    forbidden = [str(TG_USER), str(TG_USER + 1), f"tg:{TG_USER}", "Người dùng", "antoanso_test_bot", "chui boi", "sống nữa", "vang"]
+    ids = [str(TG_USER), str(TG_USER + 1), f"tg:{TG_USER}"]
+    forbidden = [*ids, "Người dùng", "antoanso_test_bot", "chui boi", "sống nữa", "vang"]
     assert assert_anonymous(config.database, forbidden) > 50

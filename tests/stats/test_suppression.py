@@ -80,8 +80,13 @@ def test_report_tables_are_protected_and_agree_on_shared_totals(tmp_path) -> Non
     store = SqliteStore(tmp_path / "antoanso.sqlite3")
     seed(store.stats, date(2026, 9, 1), date(2026, 9, 20), people=25, seed=3)  # a quiet start: many small cells
     report = build(
-        store.stats, date(2026, 9, 1), date(2026, 9, 30), ward="phường Trung Thành", threshold=10,
-        labels=Labels(), made=date(2026, 10, 1),
+        store.stats,
+        date(2026, 9, 1),
+        date(2026, 9, 30),
+        ward="phường Trung Thành",
+        threshold=10,
+        labels=Labels(),
+        made=date(2026, 10, 1),
     )
     small = 0
     shared: dict[str, set[bool]] = {}
