@@ -9,8 +9,8 @@ from pathlib import Path
 
 from bot.app import Assistant
 from bot.config import Config
-from bot.core.engine import Engine
 from bot.content.loader import Content
+from bot.core.engine import Engine
 from bot.stats.schema import STATS_TABLES
 from bot.storage.sqlite import SqliteStore
 from tests.conversation_runner import CONVERSATIONS, run_conversation
