@@ -86,11 +86,11 @@ def to_docx(report: Report) -> bytes:
         para(cell, text, **kw)
 
     # -- heading: issuing body | national motto ----------------------------------------------------
-    left_w, right_w = 6.5, 10.0
+    left_w, right_w = 6.3, 10.2
     head = doc.add_table(rows=1, cols=2)
     head.alignment = WD_TABLE_ALIGNMENT.CENTER
+    _widths(head, [left_w, right_w], Cm)
     left, right = head.rows[0].cells
-    left.width, right.width = Cm(left_w), Cm(right_w)
     first(left, "ỦY BAN NHÂN DÂN", bold=True, size=13, align="center")
     para(left, report.ward.upper(), bold=True, size=13, align="center")
     rule(left, left_w, 2.2)
@@ -119,14 +119,19 @@ def to_docx(report: Report) -> bytes:
 
     para(doc, f"{next(section_no)}. SỐ LIỆU CỤ THỂ", bold=True, before=6, after=6)
     for number, table in enumerate(report.tables, 1):
-        para(doc, f"{number}. {table.title}", bold=True, size=13, before=8, after=4)
+        heading = para(doc, f"{number}. {table.title}", bold=True, size=13, before=8, after=4)
+        heading.paragraph_format.keep_with_next = True
+        if table.key == "by_week":  # a chart reads better than 26 rows; the numbers are in the XLSX/CSV
+            doc.add_picture(io.BytesIO(weekly_png(table, report.threshold)), width=Cm(16))
+            doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+            doc.paragraphs[-1].paragraph_format.keep_with_next = True
+            total = table.body()[-1][1]
+            caption = f"Biểu đồ: {table.title.lower().capitalize()} (cả kỳ: {_pretty(total)} lượt)"
+            para(doc, caption, italic=True, size=11, align="center", after=6)
+            continue
         _table(doc, table, Cm, Pt, WD_ALIGN_PARAGRAPH, qn)
         if table.note:
             para(doc, table.note, italic=True, size=11, before=2)
-        if table.key == "by_week":
-            doc.add_picture(io.BytesIO(weekly_png(table, report.threshold)), width=Cm(16))
-            doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
-            para(doc, f"Biểu đồ: {table.title.lower().capitalize()}", italic=True, size=11, align="center", after=6)
 
     para(doc, f"{next(section_no)}. GHI CHÚ VỀ SỐ LIỆU", bold=True, before=10, after=6)
     for note in notes(report):
@@ -136,8 +141,8 @@ def to_docx(report: Report) -> bytes:
 
     # -- recipients | signature ------------------------------------------------------------------------
     foot = doc.add_table(rows=1, cols=2)
+    _widths(foot, [8.0, 8.5], Cm)
     recipients, signer = foot.rows[0].cells
-    recipients.width, signer.width = Cm(8), Cm(8.5)
     first(recipients, "Nơi nhận:", bold=True, italic=True, size=12, before=12)
     for line in ("- UBND tỉnh (b/c);", "- Lãnh đạo UBND phường;", "- Lưu: VT, VHXH."):
         para(recipients, line, size=11)
@@ -150,20 +155,37 @@ def to_docx(report: Report) -> bytes:
     return buffer.getvalue()
 
 
+def _pretty(text: str) -> str:
+    """Thousands with a dot, as Vietnamese documents write them: 16784 → 16.784."""
+    return f"{int(text):,}".replace(",", ".") if text.isdigit() else text
+
+
+def _widths(table, widths_cm: list[float], Cm) -> None:  # noqa: N803 - the docx unit, passed in
+    """Fixed column widths that Word and LibreOffice both honour (grid columns and every cell)."""
+    table.autofit = False
+    for column, width in zip(table.columns, widths_cm):
+        column.width = Cm(width)
+        for cell in column.cells:
+            cell.width = Cm(width)
+
+
 def _table(doc, table: Table, Cm, Pt, align, qn) -> None:  # noqa: N803 - the docx units, passed in
     header, body = table.header(), table.body()
     grid = doc.add_table(rows=1 + len(body), cols=len(header))
     grid.style = "Table Grid"
-    first_width = 6.5 if len(header) <= 4 else 5.0
+    first_width = 7.5 if len(header) <= 3 else (6.0 if len(header) <= 5 else 3.5)
     other = (16.5 - first_width) / max(1, len(header) - 1)
+    if len(header) == 2:
+        first_width, other = 12.5, 4.0
+    _widths(grid, [first_width] + [other] * (len(header) - 1), Cm)
     for r, values in enumerate([header, *body]):
         total_row = table.grid.column_totals and r == len(body)
         for c, text in enumerate(values):
             cell = grid.cell(r, c)
-            cell.width = Cm(first_width if c == 0 else other)
             paragraph = cell.paragraphs[0]
             paragraph.alignment = align.LEFT if c == 0 else (align.CENTER if r == 0 else align.RIGHT)
-            run = paragraph.add_run(text)
+            paragraph.paragraph_format.keep_with_next = r < len(body)  # a table is not split from its title
+            run = paragraph.add_run(text if r == 0 or c == 0 else _pretty(text))
             run.font.size = Pt(11)
             run.bold = r == 0 or total_row
             if r == 0:

@@ -26,6 +26,10 @@ def notes(report: Report) -> list[str]:
     ]
 
 
+def _pretty(text: str) -> str:
+    return f"{int(text):,}".replace(",", ".") if text.isdigit() else text
+
+
 def to_csv(report: Report) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -52,7 +56,7 @@ def to_markdown(report: Report) -> bytes:
         header = table.header()
         lines.append("| " + " | ".join(header) + " |")
         lines.append("|" + "---|" + "---:|" * (len(header) - 1))
-        lines += ["| " + " | ".join(row) + " |" for row in table.body()]
+        lines += ["| " + " | ".join([row[0], *map(_pretty, row[1:])]) + " |" for row in table.body()]
         if table.note:
             lines += ["", f"_{table.note}_"]
         lines.append("")
