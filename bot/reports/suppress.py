@@ -182,7 +182,7 @@ def suppress(grid: Grid, threshold: int, forced: set[Cell] = frozenset()) -> Sup
         choice = _best_complement(grid, cells, primary, secondary, target, threshold, wanted)
         if choice is None:  # everything is hidden already: nothing more can be done
             return Suppressed(grid, threshold, primary, secondary)
-        secondary.add(choice)
+        secondary |= choice
 
 
 def _best_complement(
@@ -193,24 +193,49 @@ def _best_complement(
     target: Cell,
     threshold: int,
     need: int,
-) -> Cell | None:
-    """The cheapest extra cell to hide for `target`: one that protects it on its own if there is
-    one; else one in its row or column. Interior cells before totals (totals are shared with other
+) -> set[Cell] | None:
+    """The cheapest cells to hide for `target`: one cell that protects it on its own if any; else
+    the rest of a rectangle through it (the smallest pattern that can never be solved); else one
+    more cell in its row or column. Interior cells before totals (totals are shared with other
     tables), non-zero before zero (a zero cannot go lower), then the smallest."""
-    free = [cell for cell in cells if cell not in primary and cell not in secondary]
+    hidden_now = primary | secondary
+    free = [cell for cell in cells if cell not in hidden_now]
     if not free:
         return None
 
-    def protects(cell: Cell) -> bool:
-        hidden = {c: bounds(cells[c], c in primary, threshold) for c in primary | secondary | {cell}}
+    def protects(extra: set[Cell]) -> bool:
+        hidden = {c: bounds(cells[c], c in primary, threshold) for c in hidden_now | extra}
         return movable(grid, hidden, cells, target, need) >= need
+
+    def cost(extra: set[Cell]) -> tuple:
+        return (
+            sum(grid.is_total(c) for c in extra),
+            sum(cells[c] == 0 for c in extra),
+            len(extra),
+            sum(cells[c] for c in extra),
+            sorted(extra),
+        )
 
     def rank(cell: Cell) -> tuple:
         same_line = cell[0] == target[0] or cell[1] == target[1]
-        return (grid.is_total(cell), not same_line, cells[cell] == 0, cells[cell], cell)
+        return (not same_line, *cost({cell}))
 
     ordered = sorted(free, key=rank)
     for cell in ordered:
-        if protects(cell):
-            return cell
-    return ordered[0]
+        if protects({cell}):
+            return {cell}
+    rows = {c[0] for c in cells}
+    cols = {c[1] for c in cells}
+    rectangles = []
+    for k in rows - {target[0]}:
+        for col in cols - {target[1]}:
+            corners = {(target[0], col), (k, target[1]), (k, col)}
+            if not corners <= cells.keys():
+                continue
+            extra = corners - hidden_now
+            if extra:
+                rectangles.append(extra)
+    for extra in sorted(rectangles, key=cost):
+        if protects(extra):
+            return extra
+    return {ordered[0]}
