@@ -16,6 +16,7 @@ from bot.config import Config
 from bot.content.loader import Content, load_content
 from bot.core.engine import Engine
 from bot.core.types import Incoming, Outcome, Reply
+from bot.stats.actions import admin_user_keys, register
 from bot.storage.base import Store
 from bot.storage.sqlite import SqliteStore
 
@@ -40,8 +41,6 @@ class Assistant:
     config: Config = field(default_factory=default_config)
 
     def __post_init__(self) -> None:
-        from bot.stats.actions import admin_user_keys, register
-
         # Other modules (subscriptions, statistics) register their own actions the same way.
         self.action_handlers.setdefault("forget_user", lambda user_key, _data: self.store.forget_user(user_key))
         register(self)
