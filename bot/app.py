@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,11 +15,20 @@ from zoneinfo import ZoneInfo
 from bot.config import Config
 from bot.content.loader import Content, load_content
 from bot.core.engine import Engine
-from bot.core.types import Incoming, Outcome
+from bot.core.types import Incoming, Outcome, Reply
+from bot.stats.actions import admin_user_keys, register
 from bot.storage.base import Store
 from bot.storage.sqlite import SqliteStore
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+SWEEP_EVERY = 3600.0
+
+# A handler performs one core Action for one user; it may return replies to add (a report file…).
+ActionHandler = Callable[[str, dict[str, Any]], list[Reply] | None]
+
+
+def default_config() -> Config:
+    return Config.load(env={}, dotenv=None)
 
 
 @dataclass
@@ -28,23 +37,36 @@ class Assistant:
     store: Store
     idle_seconds: float = 24 * 3600
     clock: Callable[[], float] = field(default=time.time)
-    action_handlers: dict[str, Callable[[str, dict[str, Any]], None]] = field(default_factory=dict)
+    action_handlers: dict[str, ActionHandler] = field(default_factory=dict)
+    config: Config = field(default_factory=default_config)
 
     def __post_init__(self) -> None:
         # Other modules (subscriptions, statistics) register their own actions the same way.
         self.action_handlers.setdefault("forget_user", lambda user_key, _data: self.store.forget_user(user_key))
+        register(self)
+        self.admins = admin_user_keys(self.config)
+        self._next_sweep = 0.0
 
     @classmethod
-    def from_config(cls, config: Config, store: Store | None = None) -> Assistant:
-        content = load_content(config.knowledge_dir, config.flows_dir)
-        return cls(Engine.build(content), store or SqliteStore(config.database), config.idle_seconds)
+    def from_config(cls, config: Config, store: Store | None = None, content: Content | None = None) -> Assistant:
+        content = content or load_content(config.knowledge_dir, config.flows_dir)
+        store = store or SqliteStore(config.database)
+        return cls(Engine.build(content), store, config.idle_seconds, config=config)
 
     @property
     def content(self) -> Content:
         return self.engine.content
 
+    def day(self, now: float | None = None) -> str:
+        """The calendar day in Vietnam: statistics and the day key turn over at local midnight."""
+        return datetime.fromtimestamp(self.clock() if now is None else now, VIETNAM).date().isoformat()
+
     def handle(self, incoming: Incoming) -> Outcome:
         now = self.clock()
+        if now >= self._next_sweep:
+            self.sweep(now)
+        # Staff rights come from the settings, never from what a channel put in the message.
+        incoming = replace(incoming, admin=incoming.user_key in self.admins)
         session = self.store.load_session(incoming.user_key, now, self.idle_seconds)
         outcome = self.engine.handle(incoming, session)
         forgotten = any(action.kind == "forget_user" for action in outcome.actions)
@@ -52,9 +74,20 @@ class Assistant:
             handler = self.action_handlers.get(action.kind)
             if handler is None:
                 raise LookupError(f"no handler for core action {action.kind!r}")
-            handler(incoming.user_key, action.data)
+            extra = handler(incoming.user_key, action.data)
+            if extra:
+                outcome.replies.extend(extra)
         if not forgotten:
             self.store.save_session(outcome.session, now)
-        day = datetime.fromtimestamp(now, VIETNAM).date().isoformat()
-        self.store.record_events(outcome.events, outcome.session, day)
+        self.store.record_events(outcome.events, outcome.session, self.day(now), visitor=not forgotten)
         return outcome
+
+    def sweep(self, now: float | None = None) -> None:
+        """Housekeeping, at most hourly: drop idle conversation state, close past statistics days
+        (destroying their day key), delete unanswered questions past their keeping period."""
+        now = self.clock() if now is None else now
+        self._next_sweep = now + SWEEP_EVERY
+        self.store.expire_sessions(now - self.idle_seconds)
+        today = self.day(now)
+        self.store.stats.close_days(today)
+        self.store.unanswered.purge(today)

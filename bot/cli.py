@@ -1,4 +1,5 @@
-"""`python -m bot …`: run · chat · check · ask · doctor · backup · export · bench. Messages to the user are Vietnamese."""
+"""`python -m bot …`: run · chat · check · ask · doctor · backup · export · report · unanswered · bench.
+Messages to the user are Vietnamese."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from bot.content.topics import TOPICS
 from bot.core.engine import Engine
 from bot.core.types import Incoming, Outcome, Session
 from bot.exports.cli import add_parser as add_export_parser
+from bot.reports.command import add_parser as add_report_parser
 
 INVALID_HEADER = "Nội dung chưa hợp lệ – hãy sửa các lỗi sau (tệp:dòng):"
 
@@ -35,11 +37,14 @@ def _parser() -> argparse.ArgumentParser:
     backup = sub.add_parser("backup", help="sao lưu cơ sở dữ liệu (an toàn cả khi trợ lý đang chạy)")
     backup.add_argument("target", nargs="?", type=Path, help="tệp hoặc thư mục đích (mặc định: BOT_DATA_DIR/backup/)")
     bench = sub.add_parser("bench", help="đo hiệu năng")
-    bench.add_argument("what", choices=["match", "calibrate", "telegram"])
+    bench.add_argument("what", choices=["match", "calibrate", "telegram", "stats"])
     bench.add_argument("--eval", type=Path, default=Path("../shared/eval/faq_dev.yaml"))
     bench.add_argument("--rounds", type=int, default=5, help="telegram: số lượt đo mỗi kênh")
     bench.add_argument("--updates", type=int, default=400, help="telegram: số cập nhật mỗi lượt")
     add_export_parser(sub)
+    add_report_parser(sub)
+    unanswered = sub.add_parser("unanswered", help="xem câu hỏi trợ lý chưa trả lời được (nếu BOT_KEEP_UNANSWERED bật)")
+    unanswered.add_argument("--json", action="store_true", help="mỗi câu một dòng JSON")
     return parser
 
 
@@ -47,13 +52,15 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     config = Config.load()
     command = args.command or "run"
+    if command in ("report", "backup", "unanswered"):
+        return _data_command(config, command, args)
     try:
         if command == "check":
             return _check(config, args.report, args.json)
-        if command in ("doctor", "backup"):
-            from bot import backup, doctor
+        if command == "doctor":
+            from bot import doctor
 
-            return doctor.main(config) if command == "doctor" else backup.main(config, args.target)
+            return doctor.main(config)
         content = load_content(config.knowledge_dir, config.flows_dir)
     except ContentInvalid as exc:
         print(INVALID_HEADER, file=sys.stderr)
@@ -71,19 +78,39 @@ def main(argv: list[str] | None = None) -> int:
             from bot.bench_telegram import bench_telegram
 
             return bench_telegram(content, rounds=args.rounds, updates=args.updates)
+        if args.what == "stats":
+            from bot.stats.bench import bench_stats
+
+            return bench_stats(content)
         from bot.bench import bench_match, calibrate
 
         return (calibrate if args.what == "calibrate" else bench_match)(content, args.eval)
     return _run(config, content, terminal=command == "chat")
 
 
+def _data_command(config: Config, command: str, args: argparse.Namespace) -> int:
+    """Commands on the stored data: they need no valid content, and never load the matcher."""
+    if command == "report":
+        from bot.reports.command import report_command
+
+        return report_command(config, args)
+    if command == "backup":
+        from bot import backup
+
+        return backup.main(config, args.target)
+    from bot.stats.unanswered import unanswered_command
+
+    return unanswered_command(config.database, args.json)
+
+
 def _run(config: Config, content: Content, terminal: bool) -> int:
     """`run`: every channel the settings ask for, in one process (bot.serve); `chat`, or nothing
-    to serve (no token and BOT_WEB_CHAT=off): the terminal chat."""
+    to serve (no token and BOT_WEB_CHAT=off): the terminal chat. Either way the housekeeping
+    sweep (bot.housekeeping) runs beside it."""
     from bot.app import Assistant
     from bot.channels.console import run_console
+    from bot.housekeeping import Housekeeper
     from bot.serve import NotStarted, Plan, plan, run
-    from bot.storage.sqlite import SqliteStore
 
     chosen = Plan(None, web=False)
     if not terminal:
@@ -92,11 +119,12 @@ def _run(config: Config, content: Content, terminal: bool) -> int:
         except NotStarted as exc:
             print(exc.message, file=sys.stderr)
             return exc.code
-    assistant = Assistant(Engine.build(content), SqliteStore(config.database), config.idle_seconds)
+    assistant = Assistant.from_config(config, content=content)
     try:
         if not chosen.empty:
-            return run(config, assistant, chosen)
-        run_console(assistant, sys.stdin, sys.stdout)
+            return run(config, assistant, chosen)  # the runner keeps its own Housekeeper
+        with Housekeeper(assistant):
+            run_console(assistant, sys.stdin, sys.stdout)
     except KeyboardInterrupt:
         print()
     finally:

@@ -58,6 +58,16 @@ SETTINGS: tuple[Setting, ...] = (
         "*",
         "Các trang được nhúng khung chat (cách nhau bởi dấu cách), ví dụ https://phuong.example.vn; * là mọi trang.",
     ),
+    Setting(
+        "BOT_STATS_MIN_COUNT",
+        "10",
+        "Ngưỡng ẩn số nhỏ trong báo cáo thống kê: số từ 1 đến ngưỡng-1 ghi là “<ngưỡng”.",
+    ),
+    Setting(
+        "BOT_KEEP_UNANSWERED",
+        "off",
+        "on: giữ câu hỏi trợ lý chưa trả lời được (đã xóa số điện thoại, email, link, dãy số; không kèm người hỏi) 30 ngày.",
+    ),
 )
 
 

@@ -7,7 +7,8 @@ with the signals a service manager sends.
 
 SIGTERM/SIGINT stop every channel (updates and web requests in hand finish first; exit 0),
 SIGHUP reloads `knowledge/` and `flows/` (`bot.reload`: invalid new content is refused and the
-old stays). Start-up trouble is one Vietnamese line and an exit code, never a traceback: a
+old stays). Beside the channels, whichever they are, the housekeeping sweep (`bot.housekeeping`)
+closes finished statistics days and deletes idle conversation state. Start-up trouble is one Vietnamese line and an exit code, never a traceback: a
 rejected token or unreachable Telegram → 1, a busy port or a bad BOT_FRAMEWORK → 2.
 Channels only translate; nothing here knows aiogram or python-telegram-bot.
 """
@@ -35,6 +36,7 @@ from bot.channels.telegram_common import (
     redact_secrets,
 )
 from bot.config import Config
+from bot.housekeeping import Housekeeper
 from bot.reload import ContentReloader
 
 log = logging.getLogger("bot.serve")
@@ -154,6 +156,8 @@ async def serve(
     if not everything:
         raise ValueError("serve() needs at least one channel")
     reloader = ContentReloader(config, assistant)
+    housekeeper = Housekeeper(assistant)
+    await asyncio.to_thread(housekeeper.start)  # closes a day that ended while the assistant was down
     loop = asyncio.get_running_loop()
     reloading: set[asyncio.Future[Any]] = set()
 
@@ -185,6 +189,7 @@ async def serve(
         for sig, _action in handled:
             with contextlib.suppress(NotImplementedError, AttributeError, RuntimeError):
                 loop.remove_signal_handler(sig)
+        await asyncio.to_thread(housekeeper.stop)
     for channel, result in zip(everything, results):
         if isinstance(result, BaseException):
             code = _startup_failure(config, channel, result)

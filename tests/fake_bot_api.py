@@ -218,7 +218,11 @@ class FakeBotApi:
             else:  # application/x-www-form-urlencoded and multipart/form-data
                 form = await request.post()
                 for key, value in form.items():
-                    params[key] = value if isinstance(value, str) else value.file.read()
+                    if isinstance(value, str):
+                        params[key] = value
+                    else:
+                        params[key] = value.file.read()
+                        params[f"{key}_filename"] = value.filename
         for key in JSON_FIELDS & params.keys():
             if isinstance(params[key], str | bytes):
                 params[key] = json.loads(params[key])
@@ -322,6 +326,42 @@ class FakeBotApi:
             {"method": "sendMessage", "message_id": sent.message_id, "text": text, "buttons": sent.buttons}
         )
         return self._as_message(sent)
+
+    async def _api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A file upload (multipart): kept whole, so tests can open what the bot sent."""
+        chat_id = int(params["chat_id"])
+        data = params.get("document")
+        if isinstance(data, str) and data.startswith("attach://"):  # the file sits in its own form field
+            field_name = data.removeprefix("attach://")
+            data, params["document_filename"] = params.get(field_name), params.get(f"{field_name}_filename")
+        if not isinstance(data, bytes) or not data:
+            raise ApiError(400, "Bad Request: there is no document in the request")
+        caption = params.get("caption") or ""
+        if _utf16_len(caption) > 1024:
+            raise ApiError(400, "Bad Request: message caption is too long")
+        markup = self._check_markup(params.get("reply_markup"))
+        sent = Sent(chat_id, next(self._message_ids), caption, markup)
+        self._messages[(chat_id, sent.message_id)] = sent
+        self._events.setdefault(chat_id, []).append(
+            {
+                "method": "sendDocument",
+                "message_id": sent.message_id,
+                "text": caption,
+                "buttons": sent.buttons,
+                "filename": params.get("document_filename"),
+                "data": data,
+            }
+        )
+        message = self._as_message(sent)
+        message.pop("text", None)
+        message["caption"] = caption
+        message["document"] = {
+            "file_id": f"doc{sent.message_id}",
+            "file_unique_id": f"u{sent.message_id}",
+            "file_name": params.get("document_filename"),
+            "file_size": len(data),
+        }
+        return message
 
     def _find(self, params: dict[str, Any]) -> Sent:
         key = (int(params["chat_id"]), int(params["message_id"]))

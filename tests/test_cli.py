@@ -20,8 +20,9 @@ def run(*args: str, cwd: Path, stdin: str = "") -> subprocess.CompletedProcess[s
 
 
 def test_terminal_session_end_to_end(tmp_path: Path) -> None:
-    # start → role (1 = parent) → age (4 = skip) → menu: quiz (2) → the parents' quiz, to the end
-    script = ["1", "4", "2"]
+    # start → role (1 = parent) → age (4 = skip) → residential group (11 = skip) → menu: quiz (2) →
+    # the parents' quiz, to the end
+    script = ["1", "4", "11", "2"]
     probe = tmp_path / "probe"
     probe.mkdir()
     result = run("chat", cwd=probe, stdin="\n".join(script) + "\n")

@@ -12,9 +12,11 @@ import os
 import signal
 import socket
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,18 +40,20 @@ from bot.channels.telegram_common import (
 )
 from bot.config import Config
 from bot.core.engine import Engine
-from bot.core.types import Incoming, Outcome, Reply
+from bot.core.types import Document, Incoming, Outcome, Reply, Session
 from bot.serve import OFFLINE_MESSAGE, UNAUTHORIZED_MESSAGE, plan, run, serve
 from bot.storage.sqlite import SqliteStore
 from tests.content_edits import NEW_NAME, OLD_NAME, break_menu, copy_content, rename_contact
 from tests.conversation_runner import Seen, conversation_files, pick_button, run_conversation
 from tests.fake_bot_api import FakeBotApi
+from tests.stats.helpers import assert_anonymous
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456789:AAH-sEcReT_tOkEn-for-tests_0123456789"
 USER = 5551
 FRAMEWORKS = ["aiogram", "ptb"]
-QUIZ_START = ("Phụ huynh", "11–14", "Trắc nghiệm", "Phụ huynh và an toàn số", "A", "A")
+# Onboarding (role, age band, residential group skipped), then the parents' quiz to question 3.
+QUIZ_START = ("Phụ huynh", "11–14", "Bỏ qua", "Trắc nghiệm", "Phụ huynh và an toàn số", "A", "A")
 
 
 @pytest.fixture(params=FRAMEWORKS)
@@ -88,7 +92,7 @@ class Running:
 
 async def start_bot(framework: str, config: Config, engine: Engine) -> Running:
     """The channel `python -m bot run` would build, on a real SQLite file, started in this loop."""
-    assistant = Assistant(engine, SqliteStore(config.database), config.idle_seconds)
+    assistant = Assistant(engine, SqliteStore(config.database), config.idle_seconds, config=config)
     channel = channel_class(framework)(config, assistant, polling_timeout=1)
     task = asyncio.create_task(channel.run())
     ready = asyncio.create_task(channel.ready.wait())
@@ -294,6 +298,36 @@ async def test_long_reply_is_split_under_telegrams_limit(fake: FakeBotApi, bot: 
     assert all(telegram_length(event["text"]) <= 4096 for event in events)
     assert not events[0]["buttons"] and events[1]["buttons"]
     assert "".join(event["text"] for event in events).replace("\n", "") == long_text.replace("\n", "").strip()
+
+
+async def test_a_file_goes_out_with_its_caption_or_after_its_text(fake: FakeBotApi, bot: Running) -> None:
+    """Reply.document through the shared front: one sendDocument (a multipart upload from either
+    library), the text as its caption when it fits Telegram's 1024, else as messages before it."""
+    data = "Bảng,Giá trị\n".encode() + bytes(range(256))
+    long_caption = ("Báo cáo thống kê. " * 70).strip()
+    assert telegram_length(long_caption) > 1024
+    real_handle = bot.channel.assistant.handle
+
+    def handle(incoming: Incoming) -> Outcome:
+        outcome = real_handle(incoming)
+        text = long_caption if incoming.text == "/help" else "📊 Báo cáo"
+        keyboard = outcome.replies[-1].buttons
+        return Outcome([Reply(text, keyboard, document=Document("bao-cao.csv", data))], outcome.session, outcome.events)
+
+    bot.channel.assistant.handle = handle  # type: ignore[method-assign]
+    await bot.channel.wait_processed(fake.push_text(USER, "/menu"))
+    [sent] = fake.outbox(USER)
+    assert (sent["method"], sent["filename"], sent["data"], sent["text"]) == (
+        "sendDocument",
+        "bao-cao.csv",
+        data,
+        "📊 Báo cáo",
+    )
+    assert sent["buttons"], "the buttons go with the file"
+    await bot.channel.wait_processed(fake.push_text(USER, "/help"))
+    *texts, document = fake.outbox(USER)[1:]
+    assert [event["method"] for event in texts] == ["sendMessage"] and texts[0]["text"] == long_caption
+    assert document["method"] == "sendDocument" and document["text"] == "" and document["data"] == data
 
 
 async def test_rate_limit_and_blocked_user_are_survived(fake: FakeBotApi, bot: Running) -> None:
@@ -522,7 +556,8 @@ async def test_cli_switches_library_mid_quiz_and_stops_on_sigterm(fake: FakeBotA
     try:
         await first.start()
         keyboard.update(await _act(fake, lambda: fake.push_text(USER, "/start"), "là ai"))
-        for fragment, expect in zip(QUIZ_START, ("độ tuổi", "Menu chính", "bộ trắc nghiệm", "Câu 1/12", "Câu 2/12")):
+        expected = ("độ tuổi", "tổ dân phố", "Menu chính", "bộ trắc nghiệm", "Câu 1/12", "Câu 2/12")
+        for fragment, expect in zip(QUIZ_START, expected):
             await press(fragment, expect)
         await press("A", "Câu 3/12")
         stderr = await first.sigterm()
@@ -636,7 +671,7 @@ async def test_sigterm_lets_telegram_and_the_web_chat_finish_what_they_hold(
     """One process, both channels (BOT_WEB_CHAT=on): SIGTERM arrives while a Telegram update and a
     web message are being answered; both answers still go out, then the runner returns 0."""
     config = make_config(fake, tmp_path, BOT_FRAMEWORK=framework, BOT_WEB_CHAT="on", BOT_WEB_PORT="0")
-    assistant = Assistant(engine, SqliteStore(config.database), config.idle_seconds)
+    assistant = Assistant(engine, SqliteStore(config.database), config.idle_seconds, config=config)
     channel = channel_class(framework)(config, assistant, polling_timeout=1)
     out = io.StringIO()
     served = asyncio.create_task(serve(config, assistant, [channel], web=True, out=out))
@@ -720,3 +755,55 @@ async def test_cli_serves_telegram_and_web_chat_reloads_on_sighup_and_stops_on_s
         assert TOKEN not in stderr and TOKEN.split(":")[1] not in stderr and "/lienhe" not in stderr
     finally:
         await bot.kill()
+
+
+@pytest.mark.parametrize(
+    ("telegram", "web"),
+    [("aiogram", False), ("ptb", False), ("aiogram", True), ("ptb", True), (None, True)],
+    ids=["aiogram", "ptb", "aiogram+web", "ptb+web", "web"],
+)
+async def test_the_runner_keeps_house_and_counts_every_channel_anonymously(
+    telegram: str | None, web: bool, fake: FakeBotApi, tmp_path: Path, engine: Engine
+) -> None:
+    """Whatever channels `python -m bot run` serves, the housekeeping sweep runs beside them: a day
+    that ended while the assistant was down is closed at start-up (its digests collapsed into a
+    count, its key replaced), and Telegram users and web visitors are counted by day, never by id."""
+    config = make_config(fake, tmp_path, BOT_WEB_CHAT="on" if web else "off", BOT_WEB_PORT="0")
+    if telegram is None:
+        config = Config.load(env={**config.values, "TELEGRAM_BOT_TOKEN": ""}, dotenv=None)
+    assistant = Assistant(engine, SqliteStore(config.database), config.idle_seconds, config=config)
+    store = assistant.store
+    today = assistant.day()
+    yesterday = (date.fromisoformat(today) - timedelta(days=1)).isoformat()
+    store.stats.record([], Session(user_key="tg:1"), yesterday)  # someone came yesterday, then the bot stopped
+    assert store.stats.daykey.stored_day() == yesterday
+    channels = [channel_class(telegram)(config, assistant, polling_timeout=1)] if telegram else []
+    out = io.StringIO()
+    served = asyncio.create_task(serve(config, assistant, channels, web=web, out=out))
+    try:
+        await _until(lambda: out.getvalue().count("\n") == len(channels) + web or served.done(), "the channels")
+        assert any(thread.name == "housekeeping" for thread in threading.enumerate()), "the sweep runs beside"
+        assert store.db.execute("SELECT COUNT(*) FROM stats_visitors WHERE day < ?", [today]).fetchone()[0] == 0
+        assert store.stats.daykey.stored_day() == today, "yesterday's key is gone"
+        assert [row["users"] for row in store.stats.daily_users(yesterday, yesterday)] == [1]
+        forbidden = ["tg:1"]
+        if telegram:
+            await _act(fake, lambda: fake.push_text(USER, "/lienhe"), "111")
+            forbidden += [str(USER), f"tg:{USER}"]
+        if web:
+            web_base = out.getvalue().split("Trò chuyện trên web: ")[1].split()[0].rstrip("/")
+            assert "111" in await _web_says(web_base, "/lienhe")
+            sid = store.db.execute("SELECT user_key FROM sessions WHERE user_key LIKE 'web:%'").fetchone()[0]
+            forbidden += [sid, sid.removeprefix("web:")]
+        users_today = sum(row["users"] for row in store.stats.daily_users(today, today))
+        assert users_today == bool(telegram) + web, "one Telegram user and one web visitor, each counted once"
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert await asyncio.wait_for(served, 15) == 0
+        assert not any(thread.name == "housekeeping" for thread in threading.enumerate()), "and stops with them"
+    finally:
+        if not served.done():
+            for channel in channels:
+                channel.request_stop()
+            served.cancel()
+        store.close()
+    assert assert_anonymous(config.database, forbidden) > 10

@@ -18,6 +18,9 @@ EXIT_WORDS = {"thoát", "thoat", "exit", "quit", "/exit"}
 def render(reply: Reply) -> tuple[str, list[Button]]:
     buttons = reply.all_buttons()
     lines = [reply.text]
+    if reply.document is not None:
+        size = len(reply.document.data) / 1024
+        lines.append(f"📎 {reply.document.filename} ({size:.0f} KB) – tệp chỉ gửi được qua Telegram.")
     if buttons:
         lines.append("")
         lines.extend(f"  [{number}] {button.label}" for number, button in enumerate(buttons, 1))

@@ -28,7 +28,15 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
-from aiogram.types import BotCommand, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from aiogram.types import (
+    BotCommand,
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
 from aiogram.utils.token import TokenValidationError
 
 from bot.app import Assistant
@@ -93,6 +101,18 @@ class AiogramTransport:
             await self.bot.edit_message_text(
                 chat_id=chat_id, message_id=message_id, text=text, reply_markup=_markup(rows)
             )
+
+    async def send_document(
+        self, chat_id: int, filename: str, data: bytes, caption: str | None = None, rows: Rows | None = None
+    ) -> int:
+        with _translated():
+            message = await self.bot.send_document(
+                chat_id=chat_id,
+                document=BufferedInputFile(data, filename=filename),
+                caption=caption,
+                reply_markup=_markup(rows),
+            )
+        return message.message_id
 
     async def answer_callback(self, callback_id: str, text: str | None = None) -> None:
         with _translated():

@@ -7,7 +7,7 @@ cannot drift apart – everything a user can notice: `TelegramFront` (what the b
 message or a button press), the webhook server with its secret check, and `TelegramChannel`,
 the start/serve/stop lifecycle (the process around it – signals, exit codes – is `bot.serve`).
 A channel module only translates its library's updates into `TextIn`/`PressIn` and implements
-`Transport` (four Bot API calls) with that library.
+`Transport` (the handful of Bot API calls below) with that library.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ GROUP_NOTICE = (
     "trong tin nhắn riêng. Anh/chị vui lòng nhắn trực tiếp cho mình nhé."
 )
 NOT_TEXT_NOTICE = "Mình chỉ đọc được tin nhắn chữ. Anh/chị gõ câu hỏi hoặc bấm /menu nhé."
+CAPTION_LIMIT = 1024  # a document's caption, in UTF-16 units as for messages
 
 
 # --- text -------------------------------------------------------------------------------------
@@ -324,6 +325,12 @@ class Transport(Protocol):
 
     async def edit_message(self, chat_id: int, message_id: int, text: str, rows: Rows | None = None) -> None: ...
 
+    async def send_document(
+        self, chat_id: int, filename: str, data: bytes, caption: str | None = None, rows: Rows | None = None
+    ) -> int:
+        """Upload a file (a staff report) with an optional plain-text caption; returns its message_id."""
+        ...
+
     async def answer_callback(self, callback_id: str, text: str | None = None) -> None: ...
 
     async def set_commands(self, commands: list[tuple[str, str]]) -> None: ...
@@ -470,6 +477,9 @@ class TelegramFront:
     async def deliver(self, chat_id: int, replies: list[Reply], pressed: int | None) -> None:
         """Send `replies`; one (single-message) reply marked `replace` edits the pressed message."""
         for reply in replies:
+            if reply.document is not None:
+                await self.send_file(chat_id, reply)
+                continue
             chunks = list(iter_chunks(reply))
             if reply.replace and pressed is not None and len(chunks) == 1:
                 target, pressed = pressed, None
@@ -484,6 +494,25 @@ class TelegramFront:
             await call_api("sendMessage", lambda: self.transport.send_message(chat_id, text, rows))
         except TransportError as exc:
             log.warning("sendMessage refused: %s", exc.message)
+
+    async def send_file(self, chat_id: int, reply: Reply) -> None:
+        """A reply with a document: its text as the caption when it fits (1024), else sent first
+        as ordinary messages; the buttons go with the file."""
+        document = reply.document
+        assert document is not None
+        caption: str | None = reply.text
+        if telegram_length(reply.text) > CAPTION_LIMIT:
+            caption = None
+            for text in split_text(reply.text):
+                await self.send(chat_id, text)
+        rows = keyboard_rows(reply) or None
+        try:
+            await call_api(
+                "sendDocument",
+                lambda: self.transport.send_document(chat_id, document.filename, document.data, caption, rows),
+            )
+        except TransportError as exc:
+            log.warning("sendDocument refused: %s", exc.message)
 
     async def edit(self, chat_id: int, message_id: int, text: str, rows: Rows | None) -> bool:
         """True when the message now shows `text`; False: send a new message instead."""

@@ -26,7 +26,7 @@ from typing import Any
 # the documented switch is this variable. `_seconds` below copes with both forms.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
-from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.error import (
     BadRequest as PtbBadRequest,
 )
@@ -113,6 +113,18 @@ class PtbTransport:
             await self.bot.edit_message_text(
                 chat_id=chat_id, message_id=message_id, text=text, reply_markup=_markup(rows)
             )
+
+    async def send_document(
+        self, chat_id: int, filename: str, data: bytes, caption: str | None = None, rows: Rows | None = None
+    ) -> int:
+        with _translated():
+            message = await self.bot.send_document(
+                chat_id=chat_id,
+                document=InputFile(data, filename=filename),
+                caption=caption,
+                reply_markup=_markup(rows),
+            )
+        return message.message_id
 
     async def answer_callback(self, callback_id: str, text: str | None = None) -> None:
         with _translated():

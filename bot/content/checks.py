@@ -113,6 +113,10 @@ def _check_flows(flows: Flows, kb: Knowledge) -> list[ContentError]:
             )
         if node.type == "choice" and (not node.field or not node.options):
             errors.append(_at(where, f"nút '{node_id}' loại choice cần 'field' và 'options'"))
+        if node.type == "stats_report" and not node.next:
+            errors.append(
+                _at(where, f"nút '{node_id}' loại stats_report cần 'next' (lời từ chối cho người không phải cán bộ)")
+            )
         if node.type == "menu" and not node.buttons:
             errors.append(_at(where, f"nút '{node_id}' loại menu cần 'buttons'"))
         if node.type == "guide" and (not node.guide or kb.guide(node.guide) is None):

@@ -25,6 +25,7 @@ NODE_TYPES = (
     "duties",  # roles of family/school/authorities and convention clauses
     "emergency",  # the emergency card
     "forget",  # deletes everything the assistant holds about the user
+    "stats_report",  # staff choose a period and get the anonymous statistics report; others go to `next`
 )
 
 
@@ -44,7 +45,7 @@ class Node(Strict):
     text: str = ""
     buttons: list[list[ButtonSpec]] = []
     next: NodeId | None = None
-    field: Literal["role", "age_band"] | None = None
+    field: Literal["role", "age_band", "group"] | None = None
     options: list[OptionSpec] = []
     guide: str | None = None
 

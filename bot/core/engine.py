@@ -15,7 +15,7 @@ from bot.content.loader import Content
 from bot.content.models import OutOfScope
 from bot.content.topics import TOPICS
 from bot.core import nodes, ui
-from bot.core.types import Button, Event, Incoming, Outcome, Reply, Session
+from bot.core.types import Action, Button, Event, Incoming, Outcome, Reply, Session
 from bot.understanding.matcher import SUGGEST_AT, Matcher
 from bot.understanding.normalize import Lexicon, fold, nfc, normalize, words
 from bot.understanding.safety import detect_danger
@@ -52,7 +52,7 @@ class Engine:
         return normalize(text, self.lexicon, all_readings=False).folded
 
     def handle(self, incoming: Incoming, session: Session) -> Outcome:
-        ctx = nodes.Context(self.content, session, self.rng)
+        ctx = nodes.Context(self.content, session, self.rng, admin=incoming.admin)
         if not session.started:
             session.started = True
             ctx.events.append(Event("session_started"))
@@ -141,6 +141,9 @@ class Engine:
             outcome.topic, outcome.answer_id, outcome.score = best.faq.topic, best.faq.id, result.confidence
             outcome.suggested = True
             return outcome
+        # The words themselves go to an Action, never to an Event: the caller keeps them only if the
+        # ward allows it, scrubbed and unlinked (bot/stats/unanswered.py).
+        ctx.actions.append(Action("unanswered_question", {"text": text}))
         return self._fallback(ctx, result.confidence)
 
     def _fallback(self, ctx: nodes.Context, score: float | None) -> Outcome:

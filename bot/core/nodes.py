@@ -18,6 +18,7 @@ class Context:
     content: Content
     session: Session
     rng: random.Random
+    admin: bool = False  # the sender is on the staff list (decided by `Assistant`, not by a channel)
     events: list[Event] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
 
@@ -75,7 +76,10 @@ def _menu(ctx: Context, node_id: str) -> list[Reply]:
 @node_type("choice")
 def _choice(ctx: Context, node_id: str) -> list[Reply]:
     node = ctx.content.flows.nodes[node_id]
-    rows = tuple((Button(o.label, f"s:{node_id}:{o.value}"),) for o in node.options)
+    buttons = [Button(o.label, f"s:{node_id}:{o.value}") for o in node.options]
+    # A long list of short choices (residential groups) goes three to a row, so it fits a phone.
+    per_row = 3 if len(buttons) > 5 and all(len(b.label) <= 12 for b in buttons) else 1
+    rows = tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))
     return [Reply(node.text, rows)]
 
 
@@ -174,6 +178,38 @@ def _forget(ctx: Context, node_id: str) -> list[Reply]:
     ctx.actions.append(Action("forget_user"))
     ctx.events.append(Event("data_deleted"))
     return [Reply(node.text, _buttons(ctx, node_id))]
+
+
+# The periods staff can ask for in the chat; the dates are worked out by whoever performs the action.
+REPORT_PERIODS = {"this_month": "Tháng này", "last_month": "Tháng trước", "last_6_months": "6 tháng gần đây"}
+REPORT_FORMATS = {"docx": "📄 Văn bản Word (DOCX)", "xlsx": "📊 Bảng tính Excel (XLSX)"}
+
+
+@node_type("stats_report")
+def _stats_report(ctx: Context, node_id: str) -> list[Reply]:
+    """Staff pick a period, then a format; everyone else is sent to the node's `next` (a refusal)."""
+    node = ctx.content.flows.nodes[node_id]
+    if not ctx.admin:
+        return render(ctx, node.next or ctx.content.flows.commands.menu)
+    rows = tuple((Button(label, f"r:{period}"),) for period, label in REPORT_PERIODS.items())
+    return [Reply(node.text, rows + ctx.menu_row())]
+
+
+def _report_payload(ctx: Context, rest: str) -> list[Reply]:
+    node_id = ctx.node_of_type("stats_report")
+    if node_id is None:
+        return [Reply(ui.STALE_BUTTON, ctx.menu_row())]
+    if not ctx.admin:
+        return _stats_report(ctx, node_id)
+    period, _, fmt = rest.partition(":")
+    if period not in REPORT_PERIODS:
+        return [Reply(ui.STALE_BUTTON, ctx.menu_row())]
+    if fmt not in REPORT_FORMATS:
+        rows = tuple((Button(label, f"r:{period}:{f}"),) for f, label in REPORT_FORMATS.items())
+        return [Reply(ui.REPORT_FORMAT.format(period=REPORT_PERIODS[period].lower()), rows + ctx.menu_row(), True)]
+    ctx.actions.append(Action("stats_report", {"period": period, "format": fmt}))
+    ctx.events.append(Event("stats_report_made", detail=fmt))
+    return []
 
 
 def _fit(text: str, limit: int = 4000) -> str:
@@ -367,4 +403,5 @@ PAYLOAD_HANDLERS: dict[str, PayloadHandler] = {
     "a": _answer_quiz,
     "g": _guide,
     "f": _show_faq,
+    "r": _report_payload,
 }

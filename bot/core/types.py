@@ -20,6 +20,7 @@ class Incoming:
     user_key: str
     text: str | None = None
     payload: str | None = None
+    admin: bool = False  # set by `Assistant` from its admin list, never trusted from a channel
 
 
 @dataclass(frozen=True)
@@ -36,12 +37,22 @@ Keyboard = tuple[tuple[Button, ...], ...]
 
 
 @dataclass(frozen=True)
+class Document:
+    """A file to send with a reply (a report for staff). Bytes, so no temporary file outlives it."""
+
+    filename: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Reply:
-    """One message to show. `replace` hints that it may edit the message whose button was pressed."""
+    """One message to show. `replace` hints that it may edit the message whose button was pressed;
+    `document`, if any, is sent with the text (as its caption when short enough)."""
 
     text: str
     buttons: Keyboard = ()
     replace: bool = False
+    document: Document | None = None
 
     def __post_init__(self) -> None:
         if len(self.text) > TEXT_LIMIT:
@@ -85,6 +96,7 @@ class Session:
     user_key: str
     role: str | None = None
     age_band: str | None = None
+    group: str | None = None  # residential group (tổ dân phố), only if the user chose to give one
     awaiting: str | None = None
     quiz: QuizProgress | None = None
     tip_cursor: dict[str, int] = field(default_factory=dict)
@@ -95,6 +107,7 @@ class Session:
         data = {
             "role": self.role,
             "age_band": self.age_band,
+            "group": self.group,
             "awaiting": self.awaiting,
             "tip_cursor": self.tip_cursor,
             "started": self.started,
@@ -111,6 +124,7 @@ class Session:
             user_key=user_key,
             role=data.get("role"),
             age_band=data.get("age_band"),
+            group=data.get("group"),
             awaiting=data.get("awaiting"),
             quiz=quiz,
             tip_cursor=dict(data.get("tip_cursor") or {}),

@@ -26,6 +26,7 @@ WRONG = "❌ Chưa đúng rồi. Đáp án đúng là: {answer}"
 SOURCE = "Nguồn: {source}"
 NO_TIPS = "Chủ đề này chưa có mẹo. Anh/chị chọn chủ đề khác nhé."
 EXAMPLE_MARK = "(ví dụ – phường sẽ cập nhật)"
+REPORT_FORMAT = "Báo cáo {period}: anh/chị muốn nhận tệp dạng nào?"
 PLACEHOLDER_PHONE = "phường sẽ cập nhật số điện thoại"
 
 

@@ -28,6 +28,7 @@ def check_settings(config: Config) -> list[Finding]:
             _int_problem(config, "BOT_WEB_PORT", 1, 65535),
             _int_problem(config, "BOT_WEBHOOK_PORT", 1, 65535),
             _int_problem(config, "BOT_FLOOD_PER_MINUTE", 1, 10_000),
+            _int_problem(config, "BOT_STATS_MIN_COUNT", 2, 1000),
         )
         if problem
     ]

@@ -1,19 +1,38 @@
-"""An in-memory store for unit tests: same behaviour as SQLite, nothing on disk."""
+"""An in-memory store for unit tests: same behaviour as SQLite, nothing on disk.
+
+Statistics run on an in-memory SQLite database through the same `Statistics` class as the real
+store (one writer of statistics, not two), with the day key held in memory only.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections import Counter
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+
+import sqlite_utils
 
 from bot.core.types import Event, Session
-from bot.storage.counters import counter_key
+from bot.stats.daykey import DayKey
+from bot.stats.recorder import Statistics
+from bot.stats.schema import STATS
+from bot.stats.unanswered import UnansweredLog
 
 
 class MemoryStore:
     def __init__(self) -> None:
         self._sessions: dict[str, tuple[str, float]] = {}
-        self._counters: Counter[tuple[str, ...]] = Counter()
+        self.db = sqlite_utils.Database(memory=True)
+        STATS.apply(self.db)
+        self._lock = threading.RLock()
+        self.stats = Statistics(self.db, DayKey(None), self._transaction, lambda: self._lock)
+        self.unanswered = UnansweredLog(self.db, self._transaction, reading=lambda: self._lock)
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        with self._lock, self.db.conn:
+            yield
 
     def load_session(self, user_key: str, now: float, idle_seconds: float) -> Session:
         stored = self._sessions.get(user_key)
@@ -25,16 +44,21 @@ class MemoryStore:
         session.updated_at = now
         self._sessions[session.user_key] = (json.dumps(session.to_json()), now)
 
-    def record_events(self, events: Iterable[Event], session: Session, day: str) -> None:
-        for event in events:
-            self._counters[counter_key(event, session, day)] += 1
+    def record_events(self, events: Iterable[Event], session: Session, day: str, visitor: bool = True) -> None:
+        self.stats.record(events, session, day, visitor)
 
     def counters(self) -> list[dict]:
-        fields = ("day", "kind", "topic", "detail", "role", "age_band")
-        return [dict(zip(fields, key), count=n) for key, n in sorted(self._counters.items())]
+        return self.stats.counts()
 
     def forget_user(self, user_key: str) -> None:
         self._sessions.pop(user_key, None)
+        self.stats.forget_visitor(user_key)
+
+    def expire_sessions(self, before: float) -> int:
+        idle = [key for key, (_, updated) in self._sessions.items() if updated < before]
+        for key in idle:
+            del self._sessions[key]
+        return len(idle)
 
     def close(self) -> None:
-        pass
+        self.db.close()

@@ -12,12 +12,15 @@ import sqlite_utils
 from sqlite_utils import Migrations
 
 from bot.core.types import Event, Session
-from bot.storage.counters import counter_key
+from bot.stats.daykey import DayKey
+from bot.stats.recorder import Statistics, checkpoint
+from bot.stats.schema import STATS
+from bot.stats.unanswered import UnansweredLog
 
 # Named migration sets (sqlite-utils' Migrations): each module that owns tables registers its own
 # set, so sessions, subscribers and statistics can grow independently. Applied once each, by name.
 CORE = Migrations("antoanso.core")
-MIGRATION_SETS: list[Migrations] = [CORE]
+MIGRATION_SETS: list[Migrations] = [CORE, STATS]
 
 
 @CORE()
@@ -34,13 +37,18 @@ class SqliteStore:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=10)
+        # Deleted rows are overwritten with zeros, so /xoadulieu leaves nothing to recover in the file.
+        conn.execute("PRAGMA secure_delete = ON")
         self.db = sqlite_utils.Database(conn)
         # One connection, used from worker threads (channels run the assistant off the event loop):
-        # one transaction or read at a time, or two users' BEGINs collide.
+        # one transaction or read at a time, or two users' BEGINs collide. Statistics and the
+        # unanswered log share it (their reads through `_reading`).
         self.lock = threading.RLock()
         if str(path) != ":memory:":
             self.db.enable_wal()
         self._migrate()
+        self.stats = Statistics(self.db, DayKey.beside(path), self._transaction, self._reading)
+        self.unanswered = UnansweredLog(self.db, self._transaction, reading=self._reading)
 
     def _migrate(self) -> None:
         for migrations in MIGRATION_SETS:
@@ -48,6 +56,9 @@ class SqliteStore:
 
     def _transaction(self):
         return _Immediate(self.db.conn, self.lock)
+
+    def _reading(self) -> threading.RLock:
+        return self.lock
 
     def load_session(self, user_key: str, now: float, idle_seconds: float) -> Session:
         with self.lock:
@@ -65,45 +76,54 @@ class SqliteStore:
                 [session.user_key, json.dumps(session.to_json(), ensure_ascii=False), now],
             )
 
-    def record_events(self, events: Iterable[Event], session: Session, day: str) -> None:
-        rows = [counter_key(event, session, day) for event in events]
-        if not rows:
-            return
-        with self._transaction():
-            self.db.conn.executemany(
-                "INSERT INTO counters (day, kind, topic, detail, role, age_band, count) VALUES (?, ?, ?, ?, ?, ?, 1) "
-                "ON CONFLICT(day, kind, topic, detail, role, age_band) DO UPDATE SET count = count + 1",
-                rows,
-            )
+    def record_events(self, events: Iterable[Event], session: Session, day: str, visitor: bool = True) -> None:
+        self.stats.record(events, session, day, visitor)
 
     def counters(self) -> list[dict]:
-        with self.lock:
-            return list(self.db["counters"].rows_where(order_by="day, kind, topic, detail, role, age_band"))
+        return self.stats.counts()
 
     def forget_user(self, user_key: str) -> None:
         with self._transaction():
             self.db.execute("DELETE FROM sessions WHERE user_key = ?", [user_key])
+        self.stats.forget_visitor(user_key)
+        with self.lock:
+            checkpoint(self.db)
+
+    def expire_sessions(self, before: float) -> int:
+        """Delete conversation state idle since before `before` (it would start afresh anyway)."""
+        with self._transaction():
+            deleted = self.db.execute("DELETE FROM sessions WHERE updated_at < ?", [before]).rowcount
+        if deleted:
+            with self.lock:
+                checkpoint(self.db)
+        return deleted
 
     def close(self) -> None:
-        self.db.close()
+        with self.lock:
+            self.db.close()
 
 
 class _Immediate:
-    """`BEGIN IMMEDIATE` … `COMMIT`: take the write lock up front, keep it briefly."""
+    """`BEGIN IMMEDIATE` … `COMMIT`: take the write lock up front, keep it briefly. The thread lock
+    keeps two threads from interleaving on the one connection; a nested use joins the outer one."""
 
     def __init__(self, conn: sqlite3.Connection, lock: threading.RLock) -> None:
         self.conn, self.lock = conn, lock
+        self.outer = False
 
     def __enter__(self) -> None:
         self.lock.acquire()
         try:
-            self.conn.execute("BEGIN IMMEDIATE")
+            self.outer = not self.conn.in_transaction
+            if self.outer:
+                self.conn.execute("BEGIN IMMEDIATE")
         except BaseException:
             self.lock.release()
             raise
 
     def __exit__(self, exc_type, exc, tb) -> None:
         try:
-            self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+            if self.outer:
+                self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
         finally:
             self.lock.release()

@@ -4,6 +4,7 @@ request checks, the page itself, and logs that never hold what people typed."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import os
 import re
@@ -25,8 +26,10 @@ from bot.config import Config
 from bot.content.loader import Content
 from bot.core import ui
 from bot.core.engine import Engine
+from bot.core.types import Document, Incoming, Outcome, Reply
 from bot.storage.sqlite import SqliteStore
-from tests.conversation_runner import Seen, conversation_files, pick_button, run_conversation
+from tests.conversation_runner import CONVERSATIONS, Seen, conversation_files, pick_button, run_conversation
+from tests.stats.helpers import assert_anonymous
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -132,6 +135,8 @@ async def test_session_lives_in_an_anonymous_cookie(web: Served) -> None:
         await driver.send("/start")
         await driver.press("Phụ huynh")
         seen = await driver.press("11–14")
+        assert "tổ dân phố" in seen[0].text
+        seen = await driver.press("Tổ 3")
         assert "Menu chính" in seen[0].text
         async with http.post(f"{web.base}/api/message", json={"text": "/start"}) as response:
             assert "Set-Cookie" not in response.headers, "a known visitor keeps the same id"
@@ -144,6 +149,37 @@ async def test_session_lives_in_an_anonymous_cookie(web: Served) -> None:
     async with client() as stranger:  # no cookie: a new, separate conversation
         seen = await Browserless(stranger, web.base).send("/start")
         assert "là ai" in seen[-1].text
+
+
+async def test_web_visitors_are_counted_without_their_cookie(web: Served) -> None:
+    """The anonymous session key reaches the statistics only as today's keyed digest."""
+    async with client() as http:
+        driver = Browserless(http, web.base)
+        await run_conversation(CONVERSATIONS / "onboarding_quiz.yaml", driver.send, driver.press)
+        sid = next(iter(http.cookie_jar)).value
+    stats = web.store.stats
+    assert {row["grp"] for row in stats.counts() if row["kind"] == "profile_set"} >= {"to-03"}
+    assert sum(row["users"] for row in stats.daily_users()) == 1
+    assert assert_anonymous(web.chat.config.database, [sid, f"web:{sid}"]) > 20  # read beside the live store
+
+
+async def test_a_reply_with_a_file_comes_as_a_download(web: Served) -> None:
+    """A file (a staff report on Telegram) reaches the page inline, byte for byte, to download."""
+    data = "Bảng,Giá trị\nTổ 3,<10\n".encode() + bytes(range(256))
+    real_handle = web.chat.assistant.handle
+
+    def handle(incoming: Incoming) -> Outcome:
+        outcome = real_handle(incoming)
+        outcome.replies.append(Reply("📊 Báo cáo", document=Document("bao-cao.csv", data)))
+        return outcome
+
+    web.chat.assistant.handle = handle  # type: ignore[method-assign]
+    status, body, _ = await post_once(f"{web.base}/api/message", {"text": "/lienhe"})
+    assert status == 200
+    sent = body["replies"][-1]
+    assert sent["text"] == "📊 Báo cáo" and sent["document"]["filename"] == "bao-cao.csv"
+    assert sent["document"]["size"] == len(data) and base64.b64decode(sent["document"]["data"]) == data
+    assert "document" not in body["replies"][0], "plain replies stay as they were"
 
 
 async def test_cookie_for_the_embedded_widget_behind_https(web: Served) -> None:

@@ -1,12 +1,13 @@
 """The web chat in a real headless Chromium (Debian's chromium + chromedriver, driven by Selenium):
-onboarding, a whole quiz, a typed question, the keyboard path, a 360 px phone screen, contrast,
-and no console or CSP errors. Screenshots go to ./artifacts/ (not committed) for a person to look at.
+onboarding (with the residential group), a whole quiz, a typed question, the keyboard path, a 360 px
+phone screen, contrast, a file downloaded from a reply, and no console or CSP errors. Screenshots go to ./artifacts/ (not committed) for a person to look at.
 
 Skips only on a developer machine without Chromium; in CI (CI=true) a missing browser is a failure.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import http.server
 import os
@@ -22,8 +23,13 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import Assistant
+from bot.channels.web import WebChat
 from bot.cli import ask_one
 from bot.core.engine import Engine
+from bot.core.types import Document, Incoming, Outcome, Reply
+from bot.storage.sqlite import SqliteStore
+from tests.channels.test_web import web_config
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
@@ -186,8 +192,15 @@ def test_onboarding_quiz_and_question_in_a_real_browser(server: str, browser: We
     assert "11–14" in second.text
     before = len(bot_texts(browser))
     second.send_keys(Keys.ENTER)
-    wait_for(browser, lambda d: any("Menu chính" in t for t in bot_texts(d)[before:]), "Enter did not press")
+    wait_for(browser, lambda d: any("tổ dân phố" in t for t in bot_texts(d)[before:]), "Enter did not press")
     assert browser.find_elements(By.XPATH, "//div[contains(@class,'msg user')]//p[contains(., '11–14')]")
+    # The residential group: eleven buttons that must still fit a 360 px phone, then the menu.
+    shoot(browser, "group", 360, full=False)
+    browser.set_window_size(360, 740)
+    group = choice(browser, "Tổ 3")
+    assert group.size["width"] >= 44 and group.size["height"] >= 44, "a finger-sized button"
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= 360, "no sideways scrolling"
+    press(browser, "Tổ 3", "Menu chính")
 
     # A whole quiz with the mouse.
     press(browser, "Trắc nghiệm", "bộ trắc nghiệm")
@@ -274,3 +287,57 @@ def test_the_widget_opens_the_chat_in_a_frame(server: str, browser: WebDriver, w
     shoot(browser, "widget", 1280)
     browser.find_element(By.CSS_SELECTOR, "#ats-widget-panel button").click()
     assert opener.get_attribute("aria-expanded") == "false"
+
+
+REPORT = "Bảng,Hàng,Cột,Giá trị\nTheo tổ dân phố,Tổ 3,Lượt,<10\n".encode() + bytes(range(256))
+
+
+@pytest.fixture
+def file_server(tmp_path: Path, engine: Engine) -> Iterator[str]:
+    """The web chat in this process (its own event loop, in a thread), answering /lienhe with a
+    file as well – what a staff report is on Telegram."""
+    config = web_config(tmp_path / "data")
+    store = SqliteStore(config.database)
+    assistant = Assistant(engine, store, config.idle_seconds, config=config)
+    real_handle = assistant.handle
+
+    def handle(incoming: Incoming) -> Outcome:
+        outcome = real_handle(incoming)
+        if incoming.text == "/lienhe":
+            outcome.replies.append(Reply("📊 Báo cáo thống kê ẩn danh", document=Document("bao-cao.csv", REPORT)))
+        return outcome
+
+    assistant.handle = handle  # type: ignore[method-assign]
+    chat = WebChat(config, assistant)
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_until_complete, args=(chat.run(),), daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while chat.port is None and thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert chat.port is not None, "the web chat did not start"
+        yield f"http://127.0.0.1:{chat.port}/"
+    finally:
+        loop.call_soon_threadsafe(chat.request_stop)
+        thread.join(10)
+        loop.close()
+        store.close()
+
+
+def test_a_file_in_a_reply_downloads_in_the_browser(file_server: str, browser: WebDriver, tmp_path: Path) -> None:
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    browser.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    browser.get(file_server)
+    choice(browser, "Phụ huynh")
+    box = browser.find_element(By.ID, "q")
+    box.send_keys("/lienhe", Keys.ENTER)
+    link = wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#log .msg.bot a.file"), "no file link")[0]
+    assert link.get_attribute("download") == "bao-cao.csv" and "bao-cao.csv" in link.text and "KB" in link.text
+    assert link.size["height"] >= 44, "a finger-sized link"
+    link.click()
+    saved = downloads / "bao-cao.csv"
+    wait_for(browser, lambda _d: saved.is_file() and saved.read_bytes() == REPORT, "the file was not downloaded")
+    problems = [e for e in browser.get_log("browser") if e["level"] == "SEVERE" and "favicon" not in e["message"]]
+    assert not problems, problems

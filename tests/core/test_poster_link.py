@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot.app import Assistant
 from bot.core.engine import Engine
 from bot.core.types import Event, Incoming, Session
+from bot.reports.figures import build
+from bot.reports.labels import Labels
+from bot.reports.render import render
 
 
 def test_poster_link_counts_the_topic_and_shows_its_tip(engine: Engine) -> None:
@@ -28,3 +33,19 @@ def test_poster_scans_reach_the_counters_without_identifying_anyone(assistant: A
     assert sum(row["count"] for row in rows) == 2
     assert {row["detail"] for row in rows} == {"poster_bat_nat_mang"}
     assert "nguoi-quet-ma-123" not in repr(assistant.store.counters())
+
+
+def test_poster_scans_appear_in_the_wards_report(assistant: Assistant) -> None:
+    for n in range(12):
+        assistant.handle(Incoming(f"nguoi-quet-{n}", text="/start poster_lua_dao"))
+    today = date.fromisoformat(assistant.day())
+    report = build(
+        assistant.store.stats, today, today, ward="phường Trung Thành", threshold=10, labels=Labels(), made=today
+    )
+    overview = report.table("overview")
+    row = overview.rows.index("Lượt mở trợ lý từ mã QR trên áp phích")
+    assert overview.body()[row][1] == "12"
+    # Without content labels (as `python -m bot report` does when the content is broken), no quiz is
+    # known: every format still renders.
+    assert "Lượt mở trợ lý từ mã QR trên áp phích | 12" in render(report, "md").decode()
+    assert all(render(report, fmt) for fmt in ("docx", "xlsx", "csv"))

@@ -4,6 +4,8 @@
     GET  /static/...   its script and style sheet
     GET  /widget.js    the loader a ward website embeds (a button that opens the chat in a frame)
     POST /api/message  {"text": "..."} or {"payload": "..."} → {"replies": [{"text", "buttons"}]}
+                       (a reply with a file adds "document": {"filename", "size", "data" (base64)},
+                       which the page offers as a download)
     GET  /healthz      for Docker's healthcheck and monitoring
 
 The anonymous session is a random id in a cookie (no name, nothing else); requests are limited
@@ -13,6 +15,7 @@ per session and per client address; logs carry the request line and status, neve
 from __future__ import annotations
 
 import asyncio
+import base64
 import html
 import ipaddress
 import json
@@ -46,7 +49,16 @@ STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg
 
 def reply_json(reply: Reply) -> dict[str, Any]:
     rows = [[{"label": b.label, "payload": b.payload} for b in row] for row in reply.buttons if row]
-    return {"text": reply.text, "buttons": rows}
+    data: dict[str, Any] = {"text": reply.text, "buttons": rows}
+    if reply.document is not None:
+        # Inline, not a second URL: nothing is kept on the server after the answer has gone.
+        document = reply.document
+        data["document"] = {
+            "filename": document.filename,
+            "size": len(document.data),
+            "data": base64.b64encode(document.data).decode("ascii"),
+        }
+    return data
 
 
 def _loopback(address: str | None) -> bool:

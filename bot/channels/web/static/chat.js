@@ -45,8 +45,22 @@
     return item;
   }
 
+  function addDocument(item, doc) {
+    // The file came inline (base64): a download link to it, made in the page, nothing fetched again.
+    var raw = atob(doc.data);
+    var bytes = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+    var link = document.createElement("a");
+    link.className = "file";
+    link.href = URL.createObjectURL(new Blob([bytes], { type: "application/octet-stream" }));
+    link.download = doc.filename;
+    link.textContent = "📎 Tải về " + doc.filename + " (" + Math.max(1, Math.round(doc.size / 1024)) + " KB)";
+    item.appendChild(link);
+  }
+
   function addReply(reply) {
     var item = addMessage("bot", reply.text, "Trợ lý nói: ");
+    if (reply.document && reply.document.data) addDocument(item, reply.document);
     if (reply.buttons && reply.buttons.length) {
       var group = document.createElement("div");
       group.className = "choices";
