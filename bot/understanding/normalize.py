@@ -64,13 +64,18 @@ class Lexicon:
     `abbreviations` maps a folded token to one or more folded readings (ambiguous tokens keep all
     readings). `synonyms` maps a folded phrase (tuple of tokens) to its canonical folded phrase.
     `vocabulary` is every folded syllable the knowledge base uses: run-on words are split only
-    into syllables we know.
+    into syllables we know; `bigrams` are its adjacent syllable pairs, which pick the reading of an
+    ambiguous abbreviation from its neighbours. `spelled_keys` are abbreviations written with
+    diacritics ("mún", "đc"): a word typed with diacritics ("ạ") is expanded only if it is one.
     """
 
     abbreviations: dict[str, tuple[tuple[str, ...], ...]]
     synonyms: dict[tuple[str, ...], tuple[str, ...]]
     vocabulary: frozenset[str]
     longest_synonym: int = 1
+    bigrams: frozenset[tuple[str, str]] = frozenset()
+    spelled_keys: frozenset[str] = frozenset()
+    synonym_spellings: dict[tuple[str, ...], frozenset[tuple[str, ...]]] = field(default_factory=dict)
     sorted_vocabulary: tuple[str, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
@@ -90,22 +95,30 @@ class Lexicon:
                 continue
             abbr[key] = tuple(tuple(words(fold(nfc(r)))) for r in readings if words(fold(nfc(r))))
         synonyms: dict[tuple[str, ...], tuple[str, ...]] = {}
+        spellings: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
         for group in synonym_groups:
-            phrases = [tuple(words(fold(nfc(str(p))))) for p in group]
-            phrases = [p for p in phrases if p]
-            if not phrases:
+            spelled_phrases = [tuple(words(nfc(str(p)))) for p in group]
+            spelled_phrases = [p for p in spelled_phrases if p]
+            if not spelled_phrases:
                 continue
-            canonical = phrases[0]
-            for phrase in phrases:
+            canonical = tuple(fold(w) for w in spelled_phrases[0])
+            for spelled_phrase in spelled_phrases:
+                phrase = tuple(fold(w) for w in spelled_phrase)
                 synonyms.setdefault(phrase, canonical)
+                spellings.setdefault(phrase, set()).add(spelled_phrase)
         vocab: set[str] = set()
+        bigrams: set[tuple[str, str]] = set()
         for text in vocabulary_texts:
-            vocab.update(words(fold(nfc(text))))
+            syllables = words(fold(nfc(text)))
+            vocab.update(syllables)
+            bigrams.update(zip(syllables, syllables[1:]))
         for readings in abbr.values():
             for reading in readings:
                 vocab.update(reading)
         longest = max((len(p) for p in synonyms), default=1)
-        return cls(abbr, synonyms, frozenset(vocab), longest)
+        spelled = frozenset(nfc(str(token)) for token in abbreviations if has_diacritics(nfc(str(token))))
+        frozen_spellings = {phrase: frozenset(forms) for phrase, forms in spellings.items()}
+        return cls(abbr, synonyms, frozenset(vocab), longest, frozenset(bigrams), spelled, frozen_spellings)
 
     @classmethod
     def empty(cls) -> Lexicon:
@@ -145,50 +158,73 @@ def _closest_known(token: str, lexicon: Lexicon) -> str:
     return token
 
 
-def _fix_tokens(tokens: Iterable[str], lexicon: Lexicon) -> list[str]:
-    fixed: list[str] = []
+Token = tuple[str, str | None]  # folded syllable, and how it was spelled if typed with diacritics
+
+
+def _fix_tokens(typed: Iterable[str], lexicon: Lexicon) -> list[Token]:
+    fixed: list[Token] = []
     vocab = lexicon.vocabulary
-    for token in tokens:
+    for word in typed:
+        token = fold(word)
+        spelled = word if word != token else None
         if token in lexicon.abbreviations or token in vocab:
-            fixed.append(token)
+            fixed.append((token, spelled))
             continue
         repaired = repair_telex(token)
         if repaired != token and vocab and repaired not in vocab:
             repaired = token
-        for part in _split_run_on(repaired, vocab):
-            fixed.append(part if part in vocab else _closest_known(part, lexicon))
+        parts = _split_run_on(repaired, vocab)
+        for part in parts:
+            fixed.append(
+                (part if part in vocab else _closest_known(part, lexicon), spelled if len(parts) == 1 else None)
+            )
     return fixed
 
 
-def _expand(tokens: list[str], lexicon: Lexicon, all_readings: bool = True) -> list[str]:
-    """Teencode → words. Retrieval wants every reading of an ambiguous token; phrase patterns
-    (danger detection) want one reading in place, so word order survives."""
-    out: list[str] = []
-    for token in tokens:
+def _expand(tokens: list[Token], lexicon: Lexicon, all_readings: bool = True) -> list[Token]:
+    """Teencode → words. An ambiguous token takes the reading its neighbours support ("bn ơi" →
+    bạn, "giá bn" → bao nhiêu); with no evidence, retrieval keeps every reading while phrase
+    patterns (danger detection) take the first, so word order survives."""
+    out: list[Token] = []
+    for index, (token, spelled) in enumerate(tokens):
         readings = lexicon.abbreviations.get(token)
+        if spelled is not None and spelled not in lexicon.spelled_keys:
+            readings = None  # "ạ", "à" typed with their marks are words, not the abbreviation "a"
         if not readings or token in lexicon.vocabulary and len(readings) == 1 and readings[0] == (token,):
-            out.append(token)
+            out.append((token, spelled))
             continue
+        if len(readings) > 1:
+            before = tokens[index - 1][0] if index else None
+            after = tokens[index + 1][0] if index + 1 < len(tokens) else None
+            support = [((before, r[0]) in lexicon.bigrams) + ((r[-1], after) in lexicon.bigrams) for r in readings]
+            if max(support) > 0 and support.count(max(support)) == 1:
+                readings = (readings[support.index(max(support))],)
         for reading in readings if all_readings else readings[:1]:
-            out.extend(reading)
+            out.extend((word, None) for word in reading)
     return out
 
 
-def _apply_synonyms(tokens: list[str], lexicon: Lexicon) -> list[str]:
-    if not lexicon.synonyms:
-        return tokens
+def _spelled_alike(window: list[Token], forms: frozenset[tuple[str, ...]]) -> bool:
+    """A phrase typed with diacritics must be spelled as in synonyms.yaml: "để yêu" is not "dế yêu"."""
+    if not forms:
+        return True
+    return any(all(spelled is None or spelled == form for (_, spelled), form in zip(window, f)) for f in forms)
+
+
+def _apply_synonyms(tokens: list[Token], lexicon: Lexicon) -> list[str]:
     out: list[str] = []
     i = 0
     while i < len(tokens):
         for size in range(min(lexicon.longest_synonym, len(tokens) - i), 0, -1):
-            phrase = tuple(tokens[i : i + size])
+            window = tokens[i : i + size]
+            phrase = tuple(token for token, _ in window)
             canonical = lexicon.synonyms.get(phrase)
-            if canonical is not None:
+            if canonical is not None and _spelled_alike(window, lexicon.synonym_spellings.get(phrase, frozenset())):
                 out.extend(canonical)
                 i += size
                 break
         else:
-            out.append(tokens[i])
+            out.append(tokens[i][0])
             i += 1
     return out
 
@@ -197,7 +233,6 @@ def normalize(text: str, lexicon: Lexicon, all_readings: bool = True) -> Normali
     """Full pipeline for matching: nfc → fold → Telex repair/run-on split → teencode → synonyms."""
     clean = nfc(text)
     kept = tuple(words(clean))
-    folded = _fix_tokens(words(fold(clean)), lexicon)
-    folded = _apply_synonyms(_expand(folded, lexicon, all_readings), lexicon)
+    folded = _apply_synonyms(_expand(_fix_tokens(kept, lexicon), lexicon, all_readings), lexicon)
     typed = has_diacritics(clean)
     return Normalized(text=clean, folded=tuple(folded), kept=kept if typed else (), typed_diacritics=typed)

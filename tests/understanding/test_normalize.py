@@ -83,3 +83,23 @@ def test_run_on_split_needs_a_vowel_in_each_part() -> None:
 
 def test_one_letter_slip_is_repaired_to_a_known_syllable() -> None:
     assert normalize("nghienf game", Lexicon.build({}, [], ["nghiện game"])).folded == ("nghien", "game")
+
+
+def test_a_word_typed_with_its_marks_is_not_an_abbreviation() -> None:
+    lexicon = Lexicon.build({"a": ["anh", "à", "ạ"], "mún": ["muốn"]}, [], ["anh"])
+    assert normalize("dạ vâng ạ", lexicon).folded == ("da", "vang", "a")
+    assert normalize("e mún", lexicon).folded[-1] == "muon"
+
+
+def test_neighbours_choose_the_reading_of_an_ambiguous_abbreviation() -> None:
+    lexicon = Lexicon.build({"bn": ["bạn", "bao nhiêu"]}, [], ["bạn bè của con", "giá bao nhiêu tiền"])
+    assert normalize("bn bè", lexicon).folded == ("ban", "be")
+    assert normalize("giá bn tiền", lexicon).folded == ("gia", "bao", "nhieu", "tien")
+    assert normalize("bn", lexicon).folded == ("ban", "bao", "nhieu")  # no evidence: every reading
+
+
+def test_synonym_must_be_spelled_alike_when_typed_with_marks() -> None:
+    lexicon = Lexicon.build({}, [["điện thoại", "dế yêu"]], [])
+    assert normalize("để yêu thương con", lexicon).folded[:2] == ("de", "yeu")
+    assert normalize("dế yêu của con", lexicon).folded[:2] == ("dien", "thoai")
+    assert normalize("de yeu cua con", lexicon).folded[:2] == ("dien", "thoai")
