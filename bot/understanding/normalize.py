@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -29,6 +30,7 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text).lower()
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Remove diacritics, đ → d. Input should already be `nfc`-normalised."""
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
@@ -77,9 +79,15 @@ class Lexicon:
     spelled_keys: frozenset[str] = frozenset()
     synonym_spellings: dict[tuple[str, ...], frozenset[tuple[str, ...]]] = field(default_factory=dict)
     sorted_vocabulary: tuple[str, ...] = field(default=(), compare=False)
+    # First syllable → the lengths of synonym phrases starting with it, longest first.
+    synonym_lengths: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sorted_vocabulary", tuple(sorted(self.vocabulary)))
+        lengths: dict[str, set[int]] = {}
+        for phrase in self.synonyms:
+            lengths.setdefault(phrase[0], set()).add(len(phrase))
+        object.__setattr__(self, "synonym_lengths", {w: tuple(sorted(n, reverse=True)) for w, n in lengths.items()})
 
     @classmethod
     def build(
@@ -215,7 +223,9 @@ def _apply_synonyms(tokens: list[Token], lexicon: Lexicon) -> list[str]:
     out: list[str] = []
     i = 0
     while i < len(tokens):
-        for size in range(min(lexicon.longest_synonym, len(tokens) - i), 0, -1):
+        for size in lexicon.synonym_lengths.get(tokens[i][0], ()):
+            if i + size > len(tokens):
+                continue
             window = tokens[i : i + size]
             phrase = tuple(token for token, _ in window)
             canonical = lexicon.synonyms.get(phrase)
