@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.broadcast.install import install_broadcasts
 from bot.config import Config
 from bot.content.loader import Content, load_content
 from bot.core.engine import Engine
@@ -29,10 +30,13 @@ class Assistant:
     idle_seconds: float = 24 * 3600
     clock: Callable[[], float] = field(default=time.time)
     action_handlers: dict[str, Callable[[str, dict[str, Any]], None]] = field(default_factory=dict)
+    # Asked before the engine (staff tools): each returns an Outcome for messages it owns, else None.
+    desks: list[Any] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         # Other modules (subscriptions, statistics) register their own actions the same way.
         self.action_handlers.setdefault("forget_user", lambda user_key, _data: self.store.forget_user(user_key))
+        self.outbox = install_broadcasts(self)
 
     @classmethod
     def from_config(cls, config: Config, store: Store | None = None) -> Assistant:
@@ -45,6 +49,10 @@ class Assistant:
 
     def handle(self, incoming: Incoming) -> Outcome:
         now = self.clock()
+        for desk in self.desks:
+            owned = desk.handle(incoming, now)
+            if owned is not None:
+                return owned
         session = self.store.load_session(incoming.user_key, now, self.idle_seconds)
         outcome = self.engine.handle(incoming, session)
         forgotten = any(action.kind == "forget_user" for action in outcome.actions)

@@ -43,6 +43,10 @@ class Engine:
         # Longest phrases first, so "menu chính" wins over "menu".
         self._menu_phrases = sorted((p for p in phrases if p[1]), key=lambda p: -len(p[1]))
         self._fillers = {w for phrase in commands.filler_words for w in self._menu_tokens(phrase)}
+        # Whole messages compared with their diacritics: "dừng" stops, "dùng"/"đúng" do not.
+        self._exact_words = {
+            " ".join(words(nfc(p))): target for target, texts in commands.exact_words.items() for p in texts
+        }
 
     def _menu_tokens(self, text: str) -> tuple[str, ...]:
         """Menu words, fillers and messages go through one pipeline so they compare alike."""
@@ -66,10 +70,14 @@ class Engine:
         if danger:
             ctx.events.append(Event("crisis_shown", detail=danger.family))
             return ctx.outcome(nodes.render(ctx, self.content.flows.commands.emergency), kind="crisis")
-        word_target = self._menu_word(text)
+        word_target = self._exact_words.get(" ".join(words(nfc(text)))) or self._menu_word(text)
         if word_target:
+            ctx.session.awaiting = None
             ctx.events.append(Event("menu_word"))
             return ctx.outcome(nodes.render(ctx, word_target), kind="command")
+        awaited = nodes.awaited_text(ctx, text)
+        if awaited is not None:
+            return ctx.outcome(awaited, kind="command")
         return self._answer(ctx, text)
 
     # -- free text -------------------------------------------------------------------------
@@ -83,6 +91,7 @@ class Engine:
         if target is None:
             return None
         ctx.events.append(Event("command", detail=name))
+        ctx.session.awaiting = None
         return ctx.outcome(nodes.render(ctx, target), kind="command")
 
     def _start(self, ctx: nodes.Context, argument: str) -> Outcome:
@@ -144,6 +153,7 @@ class Engine:
     # -- buttons ---------------------------------------------------------------------------
     def _payload(self, ctx: nodes.Context, payload: str) -> Outcome:
         prefix, _, rest = payload.partition(":")
+        ctx.session.awaiting = None  # a button press moves on from any typed-answer question
         handler = nodes.PAYLOAD_HANDLERS.get(prefix)
         if handler is None:
             return ctx.outcome([Reply(ui.STALE_BUTTON, ui.menu_row(self.content))], kind="command")

@@ -176,6 +176,23 @@ def _forget(ctx: Context, node_id: str) -> list[Reply]:
     return [Reply(node.text, _buttons(ctx, node_id))]
 
 
+# -- typed answers -----------------------------------------------------------------------------
+# A node that asks for typed text sets `session.awaiting` to its id; the next free-text message
+# (after danger detection, commands and menu words) goes to its type's text handler.
+TextHandler = Callable[[Context, str, str], list[Reply] | None]
+TEXT_HANDLERS: dict[str, TextHandler] = {}
+
+
+def awaited_text(ctx: Context, text: str) -> list[Reply] | None:
+    node_id = ctx.session.awaiting
+    if not node_id:
+        return None
+    ctx.session.awaiting = None
+    node = ctx.content.flows.nodes.get(node_id)
+    handler = TEXT_HANDLERS.get(node.type) if node else None
+    return handler(ctx, node_id, text) if handler else None
+
+
 def _fit(text: str, limit: int = 4000) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -368,3 +385,7 @@ PAYLOAD_HANDLERS: dict[str, PayloadHandler] = {
     "g": _guide,
     "f": _show_faq,
 }
+
+
+# Node types and payloads of subscriptions register themselves here.
+from bot.core import subscribe as _subscribe  # noqa: E402, F401

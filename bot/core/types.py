@@ -14,12 +14,24 @@ PAYLOAD_LIMIT = 64
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A photo or document the user sent, by the channel's own reference (Telegram's file_id)."""
+
+    kind: str  # "photo" | "document"
+    ref: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
 class Incoming:
-    """One thing a user did: typed `text` or pressed a button carrying `payload`."""
+    """One thing a user did: typed `text` or pressed a button carrying `payload`. `admin` is set by
+    the channel for ward staff (BOT_ADMIN_IDS); `attachment` only reaches staff tools."""
 
     user_key: str
     text: str | None = None
     payload: str | None = None
+    admin: bool = False
+    attachment: Attachment | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +102,8 @@ class Session:
     tip_cursor: dict[str, int] = field(default_factory=dict)
     started: bool = False
     updated_at: float = 0.0
+    # Answers a multi-step flow collects before its final action (subscription choices…).
+    draft: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         data = {
@@ -99,6 +113,7 @@ class Session:
             "tip_cursor": self.tip_cursor,
             "started": self.started,
             "quiz": None,
+            "draft": self.draft,
         }
         if self.quiz:
             data["quiz"] = self.quiz.__dict__.copy()
@@ -116,6 +131,7 @@ class Session:
             tip_cursor=dict(data.get("tip_cursor") or {}),
             started=bool(data.get("started")),
             updated_at=updated_at,
+            draft=dict(data.get("draft") or {}),
         )
 
 

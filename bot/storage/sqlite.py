@@ -10,13 +10,16 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils import Migrations
 
+from bot.broadcast.outbox import OUTBOX
 from bot.core.types import Event, Session
 from bot.storage.counters import counter_key
+from bot.storage.subscriptions import SUBSCRIPTIONS
+from bot.storage.transactions import immediate
 
 # Named migration sets (sqlite-utils' Migrations): each module that owns tables registers its own
 # set, so sessions, subscribers and statistics can grow independently. Applied once each, by name.
 CORE = Migrations("antoanso.core")
-MIGRATION_SETS: list[Migrations] = [CORE]
+MIGRATION_SETS: list[Migrations] = [CORE, SUBSCRIPTIONS, OUTBOX]
 
 
 @CORE()
@@ -43,7 +46,7 @@ class SqliteStore:
             migrations.apply(self.db)
 
     def _transaction(self):
-        return _Immediate(self.db.conn)
+        return immediate(self.db.conn)
 
     def load_session(self, user_key: str, now: float, idle_seconds: float) -> Session:
         row = self.db.execute("SELECT data, updated_at FROM sessions WHERE user_key = ?", [user_key]).fetchone()
@@ -80,16 +83,3 @@ class SqliteStore:
 
     def close(self) -> None:
         self.db.close()
-
-
-class _Immediate:
-    """`BEGIN IMMEDIATE` … `COMMIT`: take the write lock up front, keep it briefly."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-
-    def __enter__(self) -> None:
-        self.conn.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")

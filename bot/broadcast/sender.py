@@ -1,0 +1,217 @@
+"""The one broadcast sender: works through a broadcast's pending outbox rows at Telegram's pace.
+
+- Each row is marked the moment Telegram accepts its message, so after a crash only the messages
+  in flight (at most `concurrency`) can arrive twice.
+- 429: the whole sender pauses for retry_after, then that same message goes first.
+- 403 / "chat not found": the row is `blocked` and the subscriber inactive, skipped from then on.
+- Server errors: retried with back-off (`backoff` × 4^attempt seconds), at most `max_attempts`
+  tries, then `failed`. A bad request (400) fails at once: trying again cannot help.
+- Bot API unreachable: everything pauses (growing to a minute); no message loses an attempt.
+- Media is uploaded once; the file id Telegram returns is reused for every other chat.
+All database work runs on one thread of its own, so the event loop (and the chat) stays responsive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from bot.broadcast.outbox import Broadcast, Outbox, Row
+from bot.broadcast.pacing import Pacer
+from bot.broadcast.transport import Down, OutMessage, Rejected, RetryAfter, Temporary, Transport, Unreachable
+
+log = logging.getLogger("bot.broadcast")
+T = TypeVar("T")
+
+
+class DbThread:
+    """The sender's own SQLite connection, used only from one worker thread."""
+
+    def __init__(self, path: Path | str) -> None:
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="outbox")
+        self.outbox: Outbox = self._executor.submit(self._open, path).result()
+
+    @staticmethod
+    def _open(path: Path | str) -> Outbox:
+        from bot.storage.sqlite import SqliteStore
+
+        db = SqliteStore(path).db
+        db.execute("PRAGMA synchronous = NORMAL")  # WAL: a commit survives a killed process
+        return Outbox(db)
+
+    async def __call__(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    def close(self) -> None:
+        self._executor.submit(self.outbox.db.close).result()
+        self._executor.shutdown()
+
+
+@dataclass
+class Totals:
+    """What one sender saw (for logs and the benchmark)."""
+
+    sent: int = 0
+    retry_after: int = 0
+    blocked: int = 0
+    failed: int = 0
+    retried: int = 0
+
+
+class Sender:
+    def __init__(
+        self,
+        db: DbThread,
+        transport: Transport,
+        *,
+        rate: float = 30,
+        concurrency: int = 8,
+        max_attempts: int = 4,
+        backoff: float = 2.0,
+        per_chat: float = 1.0,
+        clock: Callable[[], float] = time.time,
+        pacer: Pacer | None = None,
+    ) -> None:
+        self.db = db
+        self.transport = transport
+        self.pacer = pacer or Pacer(rate, per_chat=per_chat)
+        self.concurrency = max(1, concurrency)
+        self.max_attempts = max(1, max_attempts)
+        self.backoff = backoff
+        self.clock = clock
+        self.totals = Totals()
+        self._down_streak = 0
+        self.on_sent: Callable[[], None] | None = None
+
+    def message(self, broadcast: Broadcast, row: Row, file_id: str | None) -> OutMessage:
+        text = row.text or broadcast.text
+        if not broadcast.media_kind:
+            return OutMessage(text)
+        media = file_id or broadcast.media_ref
+        return OutMessage(text, broadcast.media_kind, media, upload=file_id is None, media_name=broadcast.media_name)
+
+    async def send(
+        self, broadcast: Broadcast, stop: asyncio.Event, keep_going: Callable[[], bool] = lambda: True
+    ) -> bool:
+        """Send what is pending of `broadcast`. True when nothing is left (done or cancelled);
+        False when stopped (by `stop`, or `keep_going()` turning false) with work remaining."""
+        outbox = self.db.outbox
+        await self.db(outbox.start, broadcast.id, self.clock())
+        log.info("Broadcast #%s: sending (%s recipients)", broadcast.id, broadcast.total)
+        file_id = broadcast.media_file_id
+        retry: deque[Row] = deque()
+        buffer: deque[Row] = deque()
+        tasks: set[asyncio.Task[None]] = set()
+        slots = asyncio.Semaphore(self.concurrency)
+        cursor, checked, finished = 0, 0.0, False
+
+        async def one(row: Row) -> None:
+            nonlocal file_id
+            try:
+                new_id = await self._deliver(broadcast, row, self.message(broadcast, row, file_id), retry)
+                if new_id and not file_id:
+                    file_id = new_id
+                    await self.db(outbox.set_media_file_id, broadcast.id, new_id)
+            finally:
+                slots.release()
+
+        while True:
+            if stop.is_set() or not keep_going():
+                break
+            if time.monotonic() - checked > 0.5:
+                checked = time.monotonic()
+                if await self.db(outbox.status, broadcast.id) != "sending":
+                    finished = True  # cancelled (or finished elsewhere)
+                    break
+            if retry:
+                row = retry.popleft()
+            else:
+                if not buffer:
+                    buffer.extend(await self.db(outbox.rows, broadcast.id, self.clock(), cursor, 64))
+                    if buffer:
+                        cursor = buffer[-1].id
+                if not buffer:
+                    if tasks:  # end of a pass: let in-flight messages finish (a 429 brings one back)
+                        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+                        continue
+                    left, earliest = await self.db(outbox.waiting, broadcast.id)
+                    if not left:
+                        finished = True
+                        break
+                    cursor = 0  # rows waiting for their back-off: start a new pass when due
+                    await wait_or_stop(stop, max(0.05, min(1.0, (earliest or 0) - self.clock())))
+                    continue
+                row = buffer.popleft()
+            if broadcast.media_kind and not file_id and tasks:
+                await asyncio.wait(tasks)  # upload once: the first media message goes alone
+            await slots.acquire()
+            if not await self.db(outbox.is_pending, row.id):  # withdrawn, cancelled or forgotten meanwhile
+                slots.release()
+                continue
+            await self.pacer.slot(row.user_key)
+            task = asyncio.create_task(one(row))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        if finished:
+            await self.db(outbox.finish_if_done, broadcast.id, self.clock())
+        return finished
+
+    async def _deliver(self, broadcast: Broadcast, row: Row, message: OutMessage, retry: deque[Row]) -> str | None:
+        outbox = self.db.outbox
+        chat = row.user_key[len(self.transport.prefix) :]
+        try:
+            file_id = await self.transport.send(chat, message)
+        except RetryAfter as exc:
+            self.totals.retry_after += 1
+            log.warning("Broadcast #%s: Telegram asks to wait %s s; pausing", broadcast.id, exc.seconds)
+            self.pacer.pause(exc.seconds)
+            retry.appendleft(row)
+            return None
+        except Unreachable as exc:
+            self.totals.blocked += 1
+            await self.db(outbox.mark_blocked, row, exc.reason, self.clock())
+            return None
+        except Down as exc:
+            self._down_streak += 1
+            wait = min(60.0, 2.0**self._down_streak)
+            log.warning("Broadcast #%s: Bot API unreachable (%s); pausing %.0f s", broadcast.id, exc, wait)
+            self.pacer.pause(wait)
+            retry.append(row)
+            return None
+        except Rejected as exc:
+            self.totals.failed += 1
+            log.warning("Broadcast #%s: message refused: %s", broadcast.id, exc)
+            await self.db(outbox.mark_failed, row, str(exc))
+            return None
+        except Exception as exc:  # Temporary, or a surprise from the library: retry, bounded
+            if not isinstance(exc, Temporary):
+                log.exception("Broadcast #%s: unexpected error from the transport", broadcast.id)
+            if row.attempts + 1 >= self.max_attempts:
+                self.totals.failed += 1
+                await self.db(outbox.mark_failed, row, f"{type(exc).__name__}: {exc}")
+            else:
+                self.totals.retried += 1
+                next_at = self.clock() + self.backoff * 4**row.attempts
+                await self.db(outbox.mark_retry, row, f"{type(exc).__name__}: {exc}", next_at)
+            return None
+        self._down_streak = 0
+        await self.db(outbox.mark_sent, row.id, self.clock())
+        self.totals.sent += 1
+        if self.on_sent:
+            self.on_sent()
+        return file_id
+
+
+async def wait_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), max(0.0, seconds))
