@@ -1,4 +1,4 @@
-"""`python -m bot …`: run · chat · check · ask · bench. Messages to the user are Vietnamese."""
+"""`python -m bot …`: run · chat · check · ask · bench · broadcast. Messages to the user are Vietnamese."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from bot.broadcast.cli import add_broadcast_parser, run_broadcast
 from bot.config import Config
 from bot.content.checks import Minimums, check_minimums
 from bot.content.loader import Content, ContentInvalid, load_content
@@ -31,8 +32,11 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--batch", type=Path, help="tệp, mỗi dòng một câu hỏi")
     ask.add_argument("--json", action="store_true", help="mỗi câu trả lời một dòng JSON")
     bench = sub.add_parser("bench", help="đo hiệu năng")
-    bench.add_argument("what", choices=["match", "calibrate"])
+    bench.add_argument("what", choices=["match", "calibrate", "broadcast"])
     bench.add_argument("--eval", type=Path, default=Path("../shared/eval/faq_dev.yaml"))
+    bench.add_argument("--subscribers", type=int, default=5000, help="bench broadcast: số người nhận")
+    bench.add_argument("--rate", type=int, default=30, help="bench broadcast: giới hạn tin/giây của máy chủ giả")
+    add_broadcast_parser(sub)
     return parser
 
 
@@ -40,6 +44,12 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     config = Config.load()
     command = args.command or "run"
+    if command == "broadcast":
+        return run_broadcast(config, args)
+    if command == "bench" and args.what == "broadcast":
+        from bot.broadcast.bench import bench_broadcast
+
+        return bench_broadcast(args.subscribers, args.rate)
     try:
         if command == "check":
             return _check(config, args.report, args.json)

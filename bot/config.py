@@ -40,6 +40,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("BOT_ADMIN_IDS", "", "Mã người dùng Telegram của cán bộ phường, cách nhau bởi dấu phẩy."),
     Setting("BOT_WEB_HOST", "127.0.0.1", "Địa chỉ web chat nội bộ."),
     Setting("BOT_WEB_PORT", "8080", "Cổng web chat nội bộ."),
+    Setting(
+        "BOT_BROADCAST_RATE", "30", "Số tin thông báo tối đa trong một giây (Telegram cho phép khoảng 30), gửi đều."
+    ),
+    Setting("BOT_TIP_HOUR", "8", "Giờ gửi mẹo nhắc hằng ngày/hằng tuần (giờ Việt Nam, 0–23); để trống để tắt."),
+    Setting("BOT_TIP_WEEKDAY", "7", "Ngày gửi mẹo hằng tuần: 1 = Thứ Hai … 7 = Chủ nhật."),
 )
 
 

@@ -229,7 +229,10 @@ class FakeBotApi:
         }
 
     async def _stats(self, request: web.Request) -> web.Response:
-        return web.json_response(self.stats())
+        stats = self.stats()
+        if request.query.get("times"):
+            stats["times"] = self.send_times
+        return web.json_response(stats)
 
     # --- objects ------------------------------------------------------------------------------
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.broadcast.outbox import Broadcast, Outbox, Row
-from bot.broadcast.pacing import Pacer
+from bot.broadcast.pacing import Pacer, Turn
 from bot.broadcast.transport import Down, OutMessage, Rejected, RetryAfter, Temporary, Transport, Unreachable
 
 log = logging.getLogger("bot.broadcast")
@@ -113,10 +113,10 @@ class Sender:
         slots = asyncio.Semaphore(self.concurrency)
         cursor, checked, finished = 0, 0.0, False
 
-        async def one(row: Row) -> None:
+        async def one(row: Row, turn: Turn) -> None:
             nonlocal file_id
             try:
-                new_id = await self._deliver(broadcast, row, self.message(broadcast, row, file_id), retry)
+                new_id = await self._deliver(broadcast, row, self.message(broadcast, row, file_id), retry, turn)
                 if new_id and not file_id:
                     file_id = new_id
                     await self.db(outbox.set_media_file_id, broadcast.id, new_id)
@@ -156,8 +156,8 @@ class Sender:
             if not await self.db(outbox.is_pending, row.id):  # withdrawn, cancelled or forgotten meanwhile
                 slots.release()
                 continue
-            await self.pacer.slot(row.user_key)
-            task = asyncio.create_task(one(row))
+            turn = await self.pacer.slot(row.user_key)
+            task = asyncio.create_task(one(row, turn))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
         if tasks:
@@ -166,11 +166,16 @@ class Sender:
             await self.db(outbox.finish_if_done, broadcast.id, self.clock())
         return finished
 
-    async def _deliver(self, broadcast: Broadcast, row: Row, message: OutMessage, retry: deque[Row]) -> str | None:
+    async def _deliver(
+        self, broadcast: Broadcast, row: Row, message: OutMessage, retry: deque[Row], turn: Turn
+    ) -> str | None:
         outbox = self.db.outbox
         chat = row.user_key[len(self.transport.prefix) :]
         try:
-            file_id = await self.transport.send(chat, message)
+            try:
+                file_id = await self.transport.send(chat, message)
+            finally:
+                self.pacer.finished(turn)
         except RetryAfter as exc:
             self.totals.retry_after += 1
             log.warning("Broadcast #%s: Telegram asks to wait %s s; pausing", broadcast.id, exc.seconds)

@@ -113,6 +113,13 @@ class BroadcastService:
                 await self.db(self.db.outbox.release_lease, self.owner)
                 self.holding = False
 
+    async def run_logged(self) -> None:
+        """`run()` beside the chat: a failure here is logged and never takes the chat down."""
+        try:
+            await self.run()
+        except Exception:
+            log.exception("The broadcast service stopped after an error; chat goes on")
+
     async def tick(self) -> bool:
         """One round: today's tips if due, the next due broadcast sent through, reports. True if
         a broadcast was worked on."""
@@ -144,11 +151,13 @@ class BroadcastService:
             progress = await self.db(outbox.progress, broadcast.id)
             chat = (broadcast.report_to or "")[len(self.transport.prefix) :]
             if chat and (broadcast.report_to or "").startswith(self.transport.prefix):
-                await self.sender.pacer.slot(broadcast.report_to)
+                turn = await self.sender.pacer.slot(broadcast.report_to or "")
                 try:
                     await self.transport.send(chat, OutMessage(texts.report(broadcast, progress)))
                 except SendError as exc:
                     log.warning("Delivery report of broadcast #%s not sent: %s", broadcast.id, exc)
+                finally:
+                    self.sender.pacer.finished(turn)
             await self.db(outbox.mark_reported, broadcast.id)
 
     async def close(self) -> None:

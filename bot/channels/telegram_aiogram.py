@@ -41,6 +41,9 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 
 from bot.app import Assistant
+from bot.broadcast.service import BroadcastService
+from bot.broadcast.staff import parse_admin_ids
+from bot.channels.aiogram_transport import AiogramTransport
 from bot.channels.telegram_common import (
     FLOOD_NOTICE,
     GROUP_NOTICE,
@@ -54,7 +57,7 @@ from bot.channels.telegram_common import (
     redact_secrets,
 )
 from bot.config import Config
-from bot.core.types import Incoming, Outcome, Reply
+from bot.core.types import Attachment, Incoming, Outcome, Reply
 
 log = logging.getLogger("bot.telegram")
 ALLOWED_UPDATES = ["message", "callback_query"]
@@ -65,6 +68,14 @@ def _markup(rows: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup | N
     if not rows:
         return None
     return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(**button) for button in row] for row in rows])
+
+
+def _attachment(message: Message) -> Attachment | None:
+    if message.photo:
+        return Attachment("photo", message.photo[-1].file_id)
+    if message.document:
+        return Attachment("document", message.document.file_id, message.document.file_name or "")
+    return None
 
 
 def _user_of(update: Update) -> str:
@@ -113,6 +124,7 @@ class AiogramChannel:
         except ValueError:
             per_minute = 20
         self.flood = FloodLimiter(per_minute, flood_window)
+        self.admin_ids = parse_admin_ids(config.get("BOT_ADMIN_IDS"))
         self.dedup = UpdateDedup()
         self.locks = UserLocks()
         self.groups_told: set[int] = set()
@@ -259,10 +271,15 @@ class AiogramChannel:
                 await self._send(chat.id, FLOOD_NOTICE)
             return
         text = message.text or message.caption
-        if not text:
+        admin = message.from_user.id in self.admin_ids
+        attachment = _attachment(message) if admin else None  # only staff send media (broadcasts)
+        if not text and attachment is None:
             await self._send(chat.id, NOT_TEXT_NOTICE)
             return
-        outcome = await self._handle(Incoming(f"tg:{message.from_user.id}", text=command_text(text)))
+        incoming = Incoming(
+            f"tg:{message.from_user.id}", text=command_text(text or ""), admin=admin, attachment=attachment
+        )
+        outcome = await self._handle(incoming)
         if outcome is not None:
             await self._deliver(chat.id, outcome.replies, pressed=None)
 
@@ -273,7 +290,8 @@ class AiogramChannel:
         await self._answer(callback, FLOOD_NOTICE if verdict == "notice" else None)
         if verdict != "ok" or (message is not None and message.chat.type != "private"):
             return
-        outcome = await self._handle(Incoming(user_key, payload=callback.data))
+        admin = callback.from_user.id in self.admin_ids
+        outcome = await self._handle(Incoming(user_key, payload=callback.data, admin=admin))
         if outcome is not None:
             await self._deliver(message.chat.id if message else callback.from_user.id, outcome.replies, message)
 
@@ -353,11 +371,23 @@ def run_aiogram(config: Config, assistant: Assistant) -> int:
 
     async def main() -> None:
         channel = AiogramChannel(config, assistant)
+        # Broadcasts and tip reminders go out beside the chat, through the one shared sender.
+        service = BroadcastService.from_config(
+            config, AiogramTransport.from_config(config), assistant.content.knowledge.tips
+        )
+
+        def stop() -> None:
+            channel.request_stop()
+            service.request_stop()
+
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(sig, channel.request_stop)
-        await channel.run()
+                loop.add_signal_handler(sig, stop)
+        try:
+            await asyncio.gather(channel.run(), service.run_logged())
+        finally:
+            await service.close()
 
     asyncio.run(main())
     return 0
