@@ -116,6 +116,7 @@ class FakeBotApi:
         self.send_times: list[float] = []  # accepted sends, monotonic clock
         self.delivered: Counter[int] = Counter()  # accepted sends per chat
         self.uploads = 0
+        self.call_times: list[float] = []  # monotonic arrival time of each entry of `calls`
 
     # --- server -------------------------------------------------------------------------------
 
@@ -299,6 +300,7 @@ class FakeBotApi:
         except (ValueError, json.JSONDecodeError):
             return self._error(ApiError(400, "Bad Request: can't parse request body"))
         self.calls.append((method, params))
+        self.call_times.append(time.monotonic())
         try:
             self._injected(method)
             handler = getattr(self, f"_api_{method}", None)
@@ -320,6 +322,9 @@ class FakeBotApi:
         for failure in self._failures:
             if failure.method == method and failure.times > 0:
                 failure.times -= 1
+                if failure.code == 429 and failure.retry_after and method.startswith("send"):
+                    # As Telegram: after a 429, every send is refused until retry_after has passed.
+                    self._blocked_until = time.monotonic() + failure.retry_after
                 raise ApiError(failure.code, failure.description, failure.retry_after)
 
     def _flood_control(self, chat_id: int) -> None:
@@ -425,6 +430,8 @@ class FakeBotApi:
         if params.get("parse_mode"):
             raise ApiError(400, "Bad Request: this fake expects plain text (no parse_mode)")
         media = params.get(kind)
+        if isinstance(media, str) and media.startswith("attach://"):  # multipart: the file is another field
+            media = params.get(media.removeprefix("attach://"))
         if isinstance(media, bytes):
             if not media:
                 raise ApiError(400, "Bad Request: file must be non-empty")

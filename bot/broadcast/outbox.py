@@ -342,7 +342,7 @@ class Outbox:
     def mark_sent(self, row_id: int, now: float) -> None:
         with self._tx():
             self.db.execute(
-                "UPDATE outbox SET status = 'sent', sent_at = ?, error = NULL WHERE id = ? AND status = 'pending'",
+                "UPDATE outbox SET status = 'sent', sent_at = ?, error = NULL WHERE id = ? AND status IN ('pending', 'cancelled')",
                 [now, row_id],
             )
 

@@ -27,6 +27,7 @@ class Turn:
     chat: str
     start: float
     end: float | None = None
+    previous: float = 0.0  # the chat's earlier next-allowed time (to undo a reassignment)
 
 
 class Pacer:
@@ -77,7 +78,7 @@ class Pacer:
             # Planned times advance by one interval, so a late wake-up is absorbed, not repeated;
             # after an idle spell the next turn is still at least half an interval away.
             self._next = max(self._next, now - self.interval / 2) + self.interval
-            turn = Turn(chat, now)
+            turn = Turn(chat, now, previous=self._chat_next.get(chat, 0.0))
             self._young.append(turn)
             while len(self._young) > self.rate - 1:
                 older = self._young.popleft()
@@ -90,6 +91,14 @@ class Pacer:
                 if len(self._chat_next) > 20_000:
                     self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
             return turn
+
+    def reassign(self, turn: Turn, chat: str) -> None:
+        """Give a granted turn to another message (a retry that came back while it waited)."""
+        if turn.chat:
+            self._chat_next[turn.chat] = turn.previous
+        turn.chat, turn.previous = chat, self._chat_next.get(chat, 0.0)
+        if chat:
+            self._chat_next[chat] = max(turn.previous, turn.start + self.per_chat)
 
     def finished(self, turn: Turn) -> None:
         turn.end = self.clock()

@@ -131,7 +131,8 @@ class Sender:
                 if await self.db(outbox.status, broadcast.id) != "sending":
                     finished = True  # cancelled (or finished elsewhere)
                     break
-            if retry:
+            retrying = bool(retry)
+            if retrying:
                 row = retry.popleft()
             else:
                 if not buffer:
@@ -153,10 +154,14 @@ class Sender:
             if broadcast.media_kind and not file_id and tasks:
                 await asyncio.wait(tasks)  # upload once: the first media message goes alone
             await slots.acquire()
-            if not await self.db(outbox.is_pending, row.id):  # withdrawn, cancelled or forgotten meanwhile
+            if not retrying and not await self.db(outbox.is_pending, row.id):  # withdrawn, cancelled, forgotten
                 slots.release()
                 continue
             turn = await self.pacer.slot(row.user_key)
+            if retry and not retrying:  # a 429 came back while waiting: that message goes first
+                buffer.appendleft(row)
+                row = retry.popleft()
+                self.pacer.reassign(turn, row.user_key)
             task = asyncio.create_task(one(row, turn))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
@@ -180,7 +185,7 @@ class Sender:
             self.totals.retry_after += 1
             log.warning("Broadcast #%s: Telegram asks to wait %s s; pausing", broadcast.id, exc.seconds)
             self.pacer.pause(exc.seconds)
-            retry.appendleft(row)
+            retry.append(row)  # first refused, first retried: ahead of every new row
             return None
         except Unreachable as exc:
             self.totals.blocked += 1

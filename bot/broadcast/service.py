@@ -43,10 +43,20 @@ class BroadcastService:
         poll: float = 1.0,
         lease_ttl: float = LEASE_TTL,
         concurrency: int = 8,
+        max_attempts: int = 4,
+        backoff: float = 2.0,
     ) -> None:
         self.db = DbThread(database)
         self.transport = transport
-        self.sender = Sender(self.db, transport, rate=rate, clock=clock, concurrency=concurrency)
+        self.sender = Sender(
+            self.db,
+            transport,
+            rate=rate,
+            clock=clock,
+            concurrency=concurrency,
+            max_attempts=max_attempts,
+            backoff=backoff,
+        )
         self.tips = tips
         self.clock = clock
         self.poll = poll
@@ -54,6 +64,7 @@ class BroadcastService:
         self.owner = uuid.uuid4().hex
         self.stop_event = asyncio.Event()
         self.holding = False
+        self.lost_lease = False
 
     @classmethod
     def from_config(cls, config: Config, transport: Transport, tips: list | None = None) -> BroadcastService:
@@ -132,7 +143,7 @@ class BroadcastService:
         broadcast = await self.db(outbox.due, now)
         busy = broadcast is not None
         if broadcast is not None:
-            await self.sender.send(broadcast, self.stop_event, lambda: self.holding)
+            await self.sender.send(broadcast, self.stop_event, lambda: not self.lost_lease)
         await self._reports()
         return busy
 
@@ -143,6 +154,7 @@ class BroadcastService:
             if not held:
                 log.warning("Lost the sender lease to another process; this one stops sending")
                 self.holding = False
+                self.lost_lease = True
                 return
 
     async def _reports(self) -> None:
