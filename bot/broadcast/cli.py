@@ -182,6 +182,10 @@ def _send(config: Config, outbox: Outbox, out: TextIO, *, wait: bool, only: int 
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
+            for broadcast_id in {*printer.started, *([only] if only else [])}:  # the bar's last state
+                broadcast = await service.db(service.db.outbox.get, broadcast_id)
+                if broadcast is not None:
+                    printer.show(broadcast, await service.db(service.db.outbox.progress, broadcast_id))
             printer.finish()
             await service.close()
         if service.stop_event.is_set():

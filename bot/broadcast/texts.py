@@ -81,9 +81,13 @@ def report(broadcast: Broadcast, progress: Progress) -> str:
 
 def status_line(broadcast: Broadcast, progress: Progress) -> str:
     kind = KINDS.get(broadcast.kind, broadcast.kind)
-    timing = f"gửi lúc {when(broadcast.send_at)}" if broadcast.status == "scheduled" else when(broadcast.created_at)
+    status = STATUS.get(broadcast.status, broadcast.status)
+    timing = when(broadcast.created_at)
+    if broadcast.status == "scheduled":
+        waiting = broadcast.send_at <= broadcast.created_at + 60
+        status, timing = ("⏳ chờ gửi", timing) if waiting else (status, f"gửi lúc {when(broadcast.send_at)}")
     return (
-        f"#{broadcast.id} {kind} – {STATUS.get(broadcast.status, broadcast.status)} ({timing})\n"
+        f"#{broadcast.id} {kind} – {status} ({timing})\n"
         f"   {broadcast.audience}: {progress.sent}/{progress.total} đã nhận · {progress.blocked} chặn · "
         f"{progress.failed} lỗi · {progress.pending} chờ"
     )
