@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import signal
 import sys
 import time
@@ -193,7 +194,11 @@ def _send(config: Config, outbox: Outbox, out: TextIO, *, wait: bool, only: int 
             return 130
         return 0
 
-    code = asyncio.run(main())
+    from bot.channels.telegram_common import redact_secrets
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    with redact_secrets(config.token):
+        code = asyncio.run(main())
     if code == 0:
         for broadcast in outbox.recent(3):
             if only is None or broadcast.id == only:

@@ -3,6 +3,8 @@ exceptions translated into the sender's typed errors (bot/broadcast/transport.py
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -39,6 +41,8 @@ class AiogramTransport:
 
     async def send(self, chat: str, message: OutMessage) -> str | None:
         chat_id = int(chat)
+        if message.upload and not (message.media and Path(message.media).is_file()):
+            raise Rejected(f"media file missing: {message.media_name or 'unnamed'}")
         try:
             if message.media_kind == "photo":
                 photo = FSInputFile(message.media, filename=message.media_name) if message.upload else message.media

@@ -384,10 +384,11 @@ def run_aiogram(config: Config, assistant: Assistant) -> int:
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop)
-        try:
-            await asyncio.gather(channel.run(), service.run_logged())
-        finally:
-            await service.close()
+        with redact_secrets(config.token, config.get("BOT_WEBHOOK_SECRET")):
+            try:
+                await asyncio.gather(channel.run(), service.run_logged())
+            finally:
+                await service.close()
 
     asyncio.run(main())
     return 0

@@ -7,11 +7,12 @@ import asyncio
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from bot.broadcast.outbox import Outbox
 from bot.storage.sqlite import SqliteStore
-from tests.broadcast.helpers import TOKEN, seed
+from tests.broadcast.helpers import TOKEN, seed, service
 from tests.fake_bot_api import FakeBotApi
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -110,3 +111,37 @@ async def test_sends_by_itself_with_progress_and_report(tmp_path: Path) -> None:
     store = SqliteStore(data / "antoanso.sqlite3")
     assert Outbox(store.db).get(1).status == "done"
     store.close()
+
+
+async def test_when_the_assistant_is_sending_the_command_only_follows(tmp_path: Path) -> None:
+    data = _seeded(tmp_path)
+    fake = await FakeBotApi(TOKEN).start()
+    running = service(data / "antoanso.sqlite3", fake, rate=20)
+    sending = asyncio.create_task(running.run())
+    try:
+        while not Outbox(running.db.outbox.db).sender_alive(time.time()):
+            await asyncio.sleep(0.02)
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "broadcast",
+            "--text",
+            "Gửi bởi trợ lý đang chạy",
+            "--segment",
+            "role=parent",
+            "--yes",
+            cwd=data.parent,
+            env=_env(data),  # no token here: this process could not send by itself
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(process.communicate(), 30)
+    finally:
+        running.request_stop()
+        await sending
+        await running.close()
+        await fake.stop()
+    assert process.returncode == 0, err.decode()
+    assert "Trợ lý đang chạy và sẽ gửi" in out.decode() and "Đã nhận: 3" in out.decode()
+    assert sorted(fake.delivered) == [700_000, 700_001, 700_002]
