@@ -49,5 +49,5 @@ def install_broadcasts(assistant: Assistant) -> Outbox:
         outbox.forget(user_key)
 
     assistant.action_handlers.update(subscribe=subscribe, unsubscribe=unsubscribe, forget_user=forget)
-    assistant.desks.append(StaffDesk(outbox, clock))
+    assistant.desks.append(StaffDesk(outbox))
     return outbox

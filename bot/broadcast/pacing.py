@@ -56,10 +56,6 @@ class Pacer:
         """Everyone waits `seconds` from now (a 429's retry_after, or the network being down)."""
         self._pause_until = max(self._pause_until, self.clock() + seconds)
 
-    @property
-    def paused(self) -> bool:
-        return self._pause_until > self.clock()
-
     async def slot(self, chat: str = "") -> Turn:
         """Wait for this message's turn (turns are handed out one at a time, in order). Call
         `finished(turn)` when its answer (or error) arrives."""

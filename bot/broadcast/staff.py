@@ -12,8 +12,6 @@ Button payloads start with `b:` and never reach the engine.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -55,10 +53,9 @@ def _one(rows: list[tuple[Button, ...]]) -> Keyboard:
 
 
 class StaffDesk:
-    def __init__(self, outbox: Outbox, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, outbox: Outbox) -> None:
         self.outbox = outbox
         self.subscriptions = outbox.subscriptions
-        self.clock = clock
 
     # --- routing ---------------------------------------------------------------------------
 
@@ -151,7 +148,7 @@ class StaffDesk:
             return self._dimension(segment, value)
         elif head == "r" and value in ROLES:
             segment = replace(segment, role=value)
-        elif head == "g" and value in AGE_BANDS:
+        elif head == "g" and value in texts.CHILD_BANDS:
             segment = replace(segment, age_band=value)
         elif head == "t" and value in TOPICS:
             segment = replace(segment, topic=value)

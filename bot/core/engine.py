@@ -63,6 +63,7 @@ class Engine:
         if not text:
             return self._fallback(ctx, None)
         if text.startswith("/"):
+            session.awaiting = None  # a command moves on from any typed-answer question
             outcome = self._command(ctx, text)
             if outcome:
                 return outcome
@@ -91,7 +92,6 @@ class Engine:
         if target is None:
             return None
         ctx.events.append(Event("command", detail=name))
-        ctx.session.awaiting = None
         return ctx.outcome(nodes.render(ctx, target), kind="command")
 
     def _start(self, ctx: nodes.Context, argument: str) -> Outcome:

@@ -137,3 +137,10 @@ def test_check_names_the_line_of_a_wrong_age_gate(tmp_path: Path) -> None:
         load_content(ROOT / "knowledge", flows)
     message = str(caught.value)
     assert "subscribe.yaml:" in message and "sub_age_gate" in message and "16plus" in message
+
+
+def test_a_command_leaves_the_group_question(assistant: Assistant) -> None:
+    for payload in ("n:sub_start", "s:sub_role:other"):
+        say(assistant, payload=payload)
+    say(assistant, text="/start")
+    assert "tin nào" not in say(assistant, text="tổ 9"), "'tổ 9' is no longer taken as the group answer"
