@@ -385,12 +385,15 @@ class Outbox:
 
     def forget(self, user_key: str) -> None:
         """/xoadulieu: pending rows, tip history and drafts go; finished rows keep only their
-        status (for the delivery counts), no longer tied to anyone."""
+        status (for the delivery counts), no longer tied to anyone; a staff member's name leaves
+        the broadcasts they sent."""
         with self._tx():
             self.db.execute("DELETE FROM outbox WHERE user_key = ? AND status = 'pending'", [user_key])
             self.db.execute("UPDATE outbox SET user_key = NULL, text = NULL WHERE user_key = ?", [user_key])
             self.db.execute("DELETE FROM tips_sent WHERE user_key = ?", [user_key])
             self.db.execute("DELETE FROM staff_drafts WHERE user_key = ?", [user_key])
+            self.db.execute("UPDATE broadcasts SET created_by = NULL WHERE created_by = ?", [user_key])
+            self.db.execute("UPDATE broadcasts SET report_to = NULL WHERE report_to = ?", [user_key])
 
     # --- tips -----------------------------------------------------------------------------------
 

@@ -102,6 +102,8 @@ def test_forget_deletes_subscription_queued_rows_and_history(assistant: Assistan
     outbox.mark_sent(row_id, now)
     outbox.create(NewBroadcast("announcement", "Sắp gửi", Segment(), "Tất cả", now + 60), [(USER, None)], now)
     outbox.record_tips([(USER, "some-tip")], [], now)
+    staff_spec = NewBroadcast("announcement", "Của cán bộ", Segment(), "Tất cả", now, created_by=USER, report_to=USER)
+    outbox.create(staff_spec, [("tg:1", None)], now)
     say(assistant, text="/xoadulieu")
     assert "Đã xóa xong" in say(assistant, payload="n:forget_done")
     db = outbox.db
@@ -109,6 +111,7 @@ def test_forget_deletes_subscription_queued_rows_and_history(assistant: Assistan
     for table, column in (("outbox", "user_key"), ("tips_sent", "user_key"), ("subscriptions", "user_key")):
         assert db.execute(f"SELECT count(*) FROM {table} WHERE {column} = ?", [USER]).fetchone()[0] == 0
     assert outbox.progress(sent_id).sent == 1, "the delivery count stays, tied to no one"
+    assert db.execute("SELECT count(*) FROM broadcasts WHERE ? IN (created_by, report_to)", [USER]).fetchone()[0] == 0
 
 
 def test_group_labels_are_read_only_from_answers_that_name_a_group() -> None:
