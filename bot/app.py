@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.broadcast.install import install_broadcasts, reachable
 from bot.config import Config
 from bot.content.loader import Content, load_content
 from bot.core.engine import Engine
@@ -39,6 +40,8 @@ class Assistant:
     clock: Callable[[], float] = field(default=time.time)
     action_handlers: dict[str, ActionHandler] = field(default_factory=dict)
     config: Config = field(default_factory=default_config)
+    # Asked before the engine (staff tools): each returns an Outcome for messages it owns, else None.
+    desks: list[Any] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         # Other modules (subscriptions, statistics) register their own actions the same way.
@@ -46,6 +49,7 @@ class Assistant:
         register(self)
         self.admins = admin_user_keys(self.config)
         self._next_sweep = 0.0
+        self.outbox = install_broadcasts(self)
 
     @classmethod
     def from_config(cls, config: Config, store: Store | None = None, content: Content | None = None) -> Assistant:
@@ -57,6 +61,10 @@ class Assistant:
     def content(self) -> Content:
         return self.engine.content
 
+    def is_admin(self, user_key: str) -> bool:
+        """Ward staff, by BOT_ADMIN_IDS: the one list every staff tool and channel asks."""
+        return user_key in self.admins
+
     def day(self, now: float | None = None) -> str:
         """The calendar day in Vietnam: statistics and the day key turn over at local midnight."""
         return datetime.fromtimestamp(self.clock() if now is None else now, VIETNAM).date().isoformat()
@@ -65,8 +73,13 @@ class Assistant:
         now = self.clock()
         if now >= self._next_sweep:
             self.sweep(now)
-        # Staff rights come from the settings, never from what a channel put in the message.
-        incoming = replace(incoming, admin=incoming.user_key in self.admins)
+        # Staff rights, and whether broadcasts can reach the user, come from the settings and the
+        # user key, never from what a channel put in the message.
+        incoming = replace(incoming, admin=self.is_admin(incoming.user_key), reachable=reachable(incoming.user_key))
+        for desk in self.desks:
+            owned = desk.handle(incoming, now)
+            if owned is not None:
+                return owned
         session = self.store.load_session(incoming.user_key, now, self.idle_seconds)
         outcome = self.engine.handle(incoming, session)
         forgotten = any(action.kind == "forget_user" for action in outcome.actions)

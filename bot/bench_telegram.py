@@ -48,6 +48,9 @@ class _FixedReply:
     def handle(self, incoming: Incoming) -> Outcome:
         return Outcome([Reply("Đã nhận.")], Session(user_key=incoming.user_key), [])
 
+    def is_admin(self, _user_key: str) -> bool:
+        return False
+
 
 class _NoStore:
     def close(self) -> None: ...

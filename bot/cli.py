@@ -1,5 +1,5 @@
-"""`python -m bot …`: run · chat · check · ask · doctor · backup · export · report · unanswered · bench.
-Messages to the user are Vietnamese."""
+"""`python -m bot …`: run · chat · check · ask · doctor · backup · broadcast · export · report ·
+unanswered · bench. Messages to the user are Vietnamese."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from bot.broadcast.cli import add_broadcast_parser, run_broadcast
 from bot.config import Config
 from bot.content.checks import Minimums, check_minimums
 from bot.content.loader import Content, ContentInvalid, load_content
@@ -37,10 +38,14 @@ def _parser() -> argparse.ArgumentParser:
     backup = sub.add_parser("backup", help="sao lưu cơ sở dữ liệu (an toàn cả khi trợ lý đang chạy)")
     backup.add_argument("target", nargs="?", type=Path, help="tệp hoặc thư mục đích (mặc định: BOT_DATA_DIR/backup/)")
     bench = sub.add_parser("bench", help="đo hiệu năng")
-    bench.add_argument("what", choices=["match", "calibrate", "telegram", "stats"])
+    bench.add_argument("what", choices=["match", "calibrate", "telegram", "stats", "broadcast"])
     bench.add_argument("--eval", type=Path, default=Path("../shared/eval/faq_dev.yaml"))
     bench.add_argument("--rounds", type=int, default=5, help="telegram: số lượt đo mỗi kênh")
     bench.add_argument("--updates", type=int, default=400, help="telegram: số cập nhật mỗi lượt")
+    bench.add_argument("--subscribers", type=int, default=5000, help="broadcast: số người nhận")
+    bench.add_argument("--rate", type=int, default=30, help="broadcast: giới hạn tin/giây của máy chủ giả")
+    bench.add_argument("--framework", choices=["aiogram", "ptb"], help="broadcast: thư viện (mặc định BOT_FRAMEWORK)")
+    add_broadcast_parser(sub)
     add_export_parser(sub)
     add_report_parser(sub)
     unanswered = sub.add_parser("unanswered", help="xem câu hỏi trợ lý chưa trả lời được (nếu BOT_KEEP_UNANSWERED bật)")
@@ -54,6 +59,13 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command or "run"
     if command in ("report", "backup", "unanswered"):
         return _data_command(config, command, args)
+    if command == "broadcast":
+        return run_broadcast(config, args)
+    if command == "bench" and args.what == "broadcast":
+        from bot.broadcast.bench import bench_broadcast
+
+        framework = args.framework or config.get("BOT_FRAMEWORK").strip().lower() or "aiogram"
+        return bench_broadcast(args.subscribers, args.rate, framework)
     try:
         if command == "check":
             return _check(config, args.report, args.json)

@@ -68,6 +68,11 @@ SETTINGS: tuple[Setting, ...] = (
         "off",
         "on: giữ câu hỏi trợ lý chưa trả lời được (đã xóa số điện thoại, email, link, dãy số; không kèm người hỏi) 30 ngày.",
     ),
+    Setting(
+        "BOT_BROADCAST_RATE", "30", "Số tin thông báo tối đa trong một giây (Telegram cho phép khoảng 30), gửi đều."
+    ),
+    Setting("BOT_TIP_HOUR", "8", "Giờ gửi mẹo nhắc hằng ngày/hằng tuần (giờ Việt Nam, 0–23); để trống để tắt."),
+    Setting("BOT_TIP_WEEKDAY", "7", "Ngày gửi mẹo hằng tuần: 1 = Thứ Hai … 7 = Chủ nhật."),
 )
 
 

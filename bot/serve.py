@@ -8,7 +8,9 @@ with the signals a service manager sends.
 SIGTERM/SIGINT stop every channel (updates and web requests in hand finish first; exit 0),
 SIGHUP reloads `knowledge/` and `flows/` (`bot.reload`: invalid new content is refused and the
 old stays). Beside the channels, whichever they are, the housekeeping sweep (`bot.housekeeping`)
-closes finished statistics days and deletes idle conversation state. Start-up trouble is one Vietnamese line and an exit code, never a traceback: a
+closes finished statistics days and deletes idle conversation state; beside a Telegram channel
+(either library) the broadcast service (`bot.broadcast.beside`) sends staff broadcasts, tip
+reminders and whatever `python -m bot broadcast` queued. Start-up trouble is one Vietnamese line and an exit code, never a traceback: a
 rejected token or unreachable Telegram → 1, a busy port or a bad BOT_FRAMEWORK → 2.
 Channels only translate; nothing here knows aiogram or python-telegram-bot.
 """
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TextIO
 
 from bot.app import Assistant
+from bot.broadcast.beside import Broadcasting
 from bot.channels.telegram_common import (
     FRAMEWORKS,
     NetworkTrouble,
@@ -158,10 +161,14 @@ async def serve(
     reloader = ContentReloader(config, assistant)
     housekeeper = Housekeeper(assistant)
     await asyncio.to_thread(housekeeper.start)  # closes a day that ended while the assistant was down
+    telegram = [channel for channel in channels if isinstance(channel, TelegramChannel)]
+    broadcasting = Broadcasting(config, assistant, telegram[0]) if telegram else None
     loop = asyncio.get_running_loop()
     reloading: set[asyncio.Future[Any]] = set()
 
     def stop() -> None:
+        if broadcasting is not None:
+            broadcasting.request_stop()
         for channel in everything:
             channel.request_stop()
 
@@ -177,10 +184,13 @@ async def serve(
     try:
         tasks = [asyncio.create_task(channel.run()) for channel in everything]
         announcing = [asyncio.create_task(_announce(channel, out)) for channel in everything]
+        sending = asyncio.create_task(broadcasting.run()) if broadcasting is not None else None
         # The first channel to end (stopped, or failed) ends the others.
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         stop()
         results = await asyncio.gather(*tasks, return_exceptions=True)
+        if sending is not None:
+            await asyncio.gather(sending, return_exceptions=True)
         for task in announcing:
             task.cancel()
         if reloading:

@@ -3,6 +3,11 @@
 A driver turns "send this text" / "press the button whose label contains this" into whatever its
 channel needs and returns what the user would see: a list of (text, [button labels]) messages.
 The core test and every channel's end-to-end test run the same files through this runner.
+
+A file may say where it holds with `channels: [telegram]` or `[web]` (default: both). Nearly
+everything is the same everywhere; what differs is what a channel can do afterwards: only a
+Telegram chat can receive reminders, so subscribing is a Telegram conversation and the web chat
+has its own (a polite "use Telegram"). The core test runs every file, as a user of its channel.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from pathlib import Path
 import yaml
 
 CONVERSATIONS = Path(__file__).parent / "conversations"
+CHANNELS = ("telegram", "web")
 
 
 @dataclass(frozen=True)
@@ -27,8 +33,23 @@ Send = Callable[[str], Awaitable[list[Seen]]]
 Press = Callable[[str], Awaitable[list[Seen]]]
 
 
-def conversation_files() -> list[Path]:
-    return sorted(CONVERSATIONS.glob("*.yaml"))
+def channels_of(path: Path) -> tuple[str, ...]:
+    """The channels a conversation file holds for (`channels:`, default all)."""
+    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    chosen = tuple(spec.get("channels") or CHANNELS)
+    unknown = set(chosen) - set(CHANNELS)
+    assert not unknown, f"{path.name}: unknown channels {sorted(unknown)}"
+    return chosen
+
+
+def conversation_files(channel: str | None = None) -> list[Path]:
+    """Every conversation file, or those that hold for `channel` ("telegram", "web")."""
+    return [path for path in sorted(CONVERSATIONS.glob("*.yaml")) if channel is None or channel in channels_of(path)]
+
+
+def user_key_for(path: Path) -> str:
+    """The user key the core test plays a file as: a Telegram user, unless it is a web-only file."""
+    return "tg:424242" if "telegram" in channels_of(path) else "web:conversation-test"
 
 
 def _nfc(text: str) -> str:

@@ -1,9 +1,17 @@
 """A local fake Telegram Bot API server for end-to-end channel tests, over real HTTP.
 
 Serves `/bot<token>/<method>` (GET or POST; JSON, form-urlencoded or multipart bodies) with
-Telegram's envelope `{"ok": true, "result": ...}`. Tests push user updates (messages, button
-presses, private or group), read what the bot sent per chat and in order, and can make the next
-call(s) of a method fail with 429 (retry_after), 403 or 400.
+Telegram's envelope `{"ok": true, "result": ...}`. Tests push user updates (messages, photos,
+documents, button presses, private or group), read what the bot sent per chat and in order, and can
+make the next call(s) of a method fail with 429 (retry_after), 403 or 400.
+
+Flood control as Telegram does it, when asked (`rate_limit=30`): more than `rate_limit` sends in
+any sliding second gets a 429 with `flood_wait` seconds, and every send is refused until then;
+`per_chat_interval` refuses a second message to one chat sooner than that (counted apart).
+`blocked_chats` answer 403, `missing_chats` 400 "chat not found".
+
+Standalone, for benchmarks: `python -m tests.fake_bot_api --rate 30` prints `PORT <n>` and serves
+`GET /_stats` (sends, 429s, duplicates, first/last send time).
 
     fake = FakeBotApi(token)
     await fake.start()                  # fake.base → TELEGRAM_API_BASE
@@ -15,16 +23,21 @@ call(s) of a method fail with 429 (retry_after), 403 or 400.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import contextlib
 import itertools
 import json
+import math
 import time
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
 TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
 CALLBACK_DATA_LIMIT = 64
 BOT_USER = {"id": 4242, "is_bot": True, "first_name": "An Toàn Số", "username": "antoanso_test_bot"}
 JSON_FIELDS = {"reply_markup", "allowed_updates", "commands", "scope", "entities", "link_preview_options"}
@@ -73,6 +86,12 @@ class FakeBotApi:
     callbacks: set[str] = field(default_factory=set)
     commands: list[dict[str, str]] = field(default_factory=list)
     webhook: dict[str, Any] = field(default_factory=dict)
+    rate_limit: int | None = None
+    flood_wait: int = 3
+    per_chat_interval: float | None = None
+    blocked_chats: set[int] = field(default_factory=set)
+    missing_chats: set[int] = field(default_factory=set)
+    latency: float = 0.0
 
     def __post_init__(self) -> None:
         self._updates: list[dict[str, Any]] = []
@@ -88,15 +107,26 @@ class FakeBotApi:
         self.port = 0
         self.get_updates_calls = 0
         self._closing = False
+        self._window: deque[float] = deque()
+        self._blocked_until = 0.0
+        self._chat_last: dict[int, float] = {}
+        self._file_ids = itertools.count(1)
+        self.too_many = 0  # 429s answered because of the rate limit or during a flood wait
+        self.chat_too_fast = 0  # sends refused by `per_chat_interval`
+        self.send_times: list[float] = []  # accepted sends, monotonic clock
+        self.delivered: Counter[int] = Counter()  # accepted sends per chat
+        self.uploads = 0
+        self.call_times: list[float] = []  # monotonic arrival time of each entry of `calls`
 
     # --- server -------------------------------------------------------------------------------
 
-    async def start(self) -> FakeBotApi:
-        app = web.Application()
+    async def start(self, port: int = 0) -> FakeBotApi:
+        app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._route)
+        app.router.add_get("/_stats", self._stats)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, 0)
+        site = web.TCPSite(self._runner, self.host, port)
         await site.start()
         self.port = self._runner.addresses[0][1]
         return self
@@ -137,6 +167,22 @@ class FakeBotApi:
     def push_text(self, user_id: int, text: str, *, chat_id: int | None = None, chat_type: str = "private") -> int:
         return self.push(self.text_update(user_id, text, chat_id=chat_id, chat_type=chat_type))
 
+    def push_media(self, user_id: int, kind: str, caption: str = "", *, name: str = "thong-bao.pdf") -> int:
+        """A private photo or document from a user (`kind`: "photo" | "document"), with a caption."""
+        message = self._user_message(user_id, "", None, "private")
+        del message["text"]
+        number = next(self._file_ids)
+        if kind == "photo":
+            message["photo"] = [
+                {"file_id": f"user-photo-{number}-s", "file_unique_id": f"u{number}s", "width": 90, "height": 90},
+                {"file_id": f"user-photo-{number}", "file_unique_id": f"u{number}", "width": 800, "height": 600},
+            ]
+        else:
+            message["document"] = {"file_id": f"user-doc-{number}", "file_unique_id": f"d{number}", "file_name": name}
+        if caption:
+            message["caption"] = caption
+        return self.push({"update_id": next(self._update_ids), "message": message})
+
     def push_callback(self, user_id: int, data: str, message_id: int, *, chat_id: int | None = None) -> int:
         chat = chat_id if chat_id is not None else user_id
         sent = self._messages[(chat, message_id)]
@@ -167,6 +213,27 @@ class FakeBotApi:
 
     def methods(self) -> list[str]:
         return [method for method, _ in self.calls]
+
+    def stats(self) -> dict[str, Any]:
+        """Flood-control figures: what a benchmark or a pacing test checks."""
+        times = self.send_times
+        return {
+            "sent": len(times),
+            "chats": len(self.delivered),
+            "duplicates": sum(n - 1 for n in self.delivered.values() if n > 1),
+            "too_many": self.too_many,
+            "chat_too_fast": self.chat_too_fast,
+            "first": times[0] if times else None,
+            "last": times[-1] if times else None,
+            "max_per_second": max_in_window(times, 1.0),
+            "uploads": self.uploads,
+        }
+
+    async def _stats(self, request: web.Request) -> web.Response:
+        stats = self.stats()
+        if request.query.get("times"):
+            stats["times"] = self.send_times
+        return web.json_response(stats)
 
     # --- objects ------------------------------------------------------------------------------
 
@@ -237,6 +304,7 @@ class FakeBotApi:
         except (ValueError, json.JSONDecodeError):
             return self._error(ApiError(400, "Bad Request: can't parse request body"))
         self.calls.append((method, params))
+        self.call_times.append(time.monotonic())
         try:
             self._injected(method)
             handler = getattr(self, f"_api_{method}", None)
@@ -258,7 +326,35 @@ class FakeBotApi:
         for failure in self._failures:
             if failure.method == method and failure.times > 0:
                 failure.times -= 1
+                if failure.code == 429 and failure.retry_after and method.startswith("send"):
+                    # As Telegram: after a 429, every send is refused until retry_after has passed.
+                    self._blocked_until = time.monotonic() + failure.retry_after
                 raise ApiError(failure.code, failure.description, failure.retry_after)
+
+    def _flood_control(self, chat_id: int) -> None:
+        """Telegram's limits, checked when a send arrives; raises 429 when one is broken."""
+        now = time.monotonic()
+        if now < self._blocked_until:
+            self.too_many += 1
+            raise ApiError(429, "Too Many Requests: retry after", max(1, math.ceil(self._blocked_until - now)))
+        if self.rate_limit is not None:
+            while self._window and self._window[0] <= now - 1.0:
+                self._window.popleft()
+            if len(self._window) >= self.rate_limit:
+                self.too_many += 1
+                self._blocked_until = now + self.flood_wait
+                raise ApiError(429, f"Too Many Requests: retry after {self.flood_wait}", self.flood_wait)
+        if self.per_chat_interval is not None and now - self._chat_last.get(chat_id, -1e9) < self.per_chat_interval:
+            self.chat_too_fast += 1
+            raise ApiError(429, "Too Many Requests: retry after 1", 1)
+        if chat_id in self.blocked_chats:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if chat_id in self.missing_chats:
+            raise ApiError(400, "Bad Request: chat not found")
+        self._window.append(now)
+        self._chat_last[chat_id] = now
+        self.send_times.append(now)
+        self.delivered[chat_id] += 1
 
     # --- methods ------------------------------------------------------------------------------
 
@@ -320,6 +416,9 @@ class FakeBotApi:
         chat_id = int(params["chat_id"])
         text = self._check_text(params)
         markup = self._check_markup(params.get("reply_markup"))
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        self._flood_control(chat_id)
         sent = Sent(chat_id, next(self._message_ids), text, markup)
         self._messages[(chat_id, sent.message_id)] = sent
         self._events.setdefault(chat_id, []).append(
@@ -327,41 +426,62 @@ class FakeBotApi:
         )
         return self._as_message(sent)
 
-    async def _api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
-        """A file upload (multipart): kept whole, so tests can open what the bot sent."""
+    async def _media(self, params: dict[str, Any], kind: str) -> dict[str, Any]:
+        """sendPhoto / sendDocument: a multipart upload (kept whole, so tests can open what the bot
+        sent) or the file_id of a file Telegram already holds (reused, no upload)."""
         chat_id = int(params["chat_id"])
-        data = params.get("document")
-        if isinstance(data, str) and data.startswith("attach://"):  # the file sits in its own form field
-            field_name = data.removeprefix("attach://")
-            data, params["document_filename"] = params.get(field_name), params.get(f"{field_name}_filename")
-        if not isinstance(data, bytes) or not data:
-            raise ApiError(400, "Bad Request: there is no document in the request")
         caption = params.get("caption") or ""
-        if _utf16_len(caption) > 1024:
+        if _utf16_len(caption) > CAPTION_LIMIT:
             raise ApiError(400, "Bad Request: message caption is too long")
+        if params.get("parse_mode"):
+            raise ApiError(400, "Bad Request: this fake expects plain text (no parse_mode)")
+        media, filename = params.get(kind), params.get(f"{kind}_filename")
+        if isinstance(media, str) and media.startswith("attach://"):  # the file sits in its own form field
+            field_name = media.removeprefix("attach://")
+            media, filename = params.get(field_name), params.get(f"{field_name}_filename")
+        data: bytes | None = None
+        if isinstance(media, bytes):
+            if not media:
+                raise ApiError(400, "Bad Request: file must be non-empty")
+            self.uploads += 1
+            data, file_id = media, f"{kind}-{next(self._file_ids)}"
+        elif isinstance(media, str) and media:
+            file_id = media
+        else:
+            raise ApiError(400, f"Bad Request: there is no {kind} in the request")
         markup = self._check_markup(params.get("reply_markup"))
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        self._flood_control(chat_id)
         sent = Sent(chat_id, next(self._message_ids), caption, markup)
         self._messages[(chat_id, sent.message_id)] = sent
         self._events.setdefault(chat_id, []).append(
             {
-                "method": "sendDocument",
+                "method": f"send{kind.capitalize()}",
                 "message_id": sent.message_id,
                 "text": caption,
                 "buttons": sent.buttons,
-                "filename": params.get("document_filename"),
+                "file_id": file_id,
+                "filename": filename,
                 "data": data,
             }
         )
         message = self._as_message(sent)
         message.pop("text", None)
         message["caption"] = caption
-        message["document"] = {
-            "file_id": f"doc{sent.message_id}",
-            "file_unique_id": f"u{sent.message_id}",
-            "file_name": params.get("document_filename"),
-            "file_size": len(data),
-        }
+        if kind == "photo":
+            message["photo"] = [{"file_id": file_id, "file_unique_id": file_id, "width": 800, "height": 600}]
+        else:
+            message["document"] = {"file_id": file_id, "file_unique_id": file_id, "file_name": filename}
+            if data is not None:
+                message["document"]["file_size"] = len(data)
         return message
+
+    async def _api_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        return await self._media(params, "photo")
+
+    async def _api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        return await self._media(params, "document")
 
     def _find(self, params: dict[str, Any]) -> Sent:
         key = (int(params["chat_id"]), int(params["message_id"]))
@@ -423,3 +543,32 @@ class FakeBotApi:
 
     async def _api_logOut(self, params: dict[str, Any]) -> bool:
         return True
+
+
+def max_in_window(times: list[float], window: float) -> int:
+    """The most sends that fell within any `window` seconds (times sorted)."""
+    best, start = 0, 0
+    for end, at in enumerate(times):
+        while at - times[start] >= window:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+async def _serve(args: argparse.Namespace) -> None:
+    fake = await FakeBotApi(args.token, rate_limit=args.rate, flood_wait=args.flood_wait).start(args.port)
+    print(f"PORT {fake.port}", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await fake.stop()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="Fake Telegram Bot API on 127.0.0.1, for benchmarks")
+    parser.add_argument("--token", default="123456:BENCH")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--rate", type=int, default=30, help="sends allowed in any sliding second")
+    parser.add_argument("--flood-wait", type=int, default=3, help="retry_after of a 429")
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve(parser.parse_args()))

@@ -140,7 +140,7 @@ class Chat:
         return await self._settle(self.fake.push_callback(self.user, payload, self.keyboard_message), before)
 
 
-@pytest.mark.parametrize("path", conversation_files(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", conversation_files("telegram"), ids=lambda p: p.stem)
 async def test_conversation_over_telegram(path: Path, fake: FakeBotApi, bot: Running) -> None:
     chat = Chat(fake, bot)
     await run_conversation(path, chat.send, chat.press)

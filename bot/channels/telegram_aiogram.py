@@ -22,8 +22,10 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
     TelegramAPIError,
     TelegramBadRequest,
+    TelegramEntityTooLarge,
     TelegramForbiddenError,
     TelegramNetworkError,
+    TelegramNotFound,
     TelegramRetryAfter,
     TelegramServerError,
     TelegramUnauthorizedError,
@@ -44,16 +46,20 @@ from bot.channels.telegram_common import (
     ALLOWED_UPDATES,
     BadRequest,
     NetworkTrouble,
+    OutFile,
     PressIn,
     Refused,
     RetryLater,
     Rows,
+    Sent,
+    ServerError,
     TelegramChannel,
     TextIn,
     TransportError,
     Unauthorized,
 )
 from bot.config import Config
+from bot.core.types import Attachment
 
 
 @contextlib.contextmanager
@@ -67,12 +73,16 @@ def _translated() -> Iterator[None]:
         raise Refused(exc.message) from exc
     except TelegramUnauthorizedError as exc:
         raise Unauthorized(exc.message) from exc
-    except TelegramBadRequest as exc:
+    except (TelegramBadRequest, TelegramNotFound, TelegramEntityTooLarge) as exc:
         raise BadRequest(exc.message) from exc
-    except (TelegramNetworkError, TelegramServerError) as exc:
+    except TelegramServerError as exc:
+        raise ServerError(exc.message) from exc
+    except TelegramNetworkError as exc:
         raise NetworkTrouble(exc.message) from exc
     except TelegramAPIError as exc:
         raise TransportError(exc.message) from exc
+    except (OSError, TimeoutError) as exc:  # below aiogram's own wrapping (a reset socket…)
+        raise NetworkTrouble(str(exc) or type(exc).__name__) from exc
 
 
 def _markup(rows: Rows | None) -> InlineKeyboardMarkup | None:
@@ -81,11 +91,33 @@ def _markup(rows: Rows | None) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(**button) for button in row] for row in rows])
 
 
+def _attachment(message: Message) -> Attachment | None:
+    if message.photo:
+        return Attachment("photo", message.photo[-1].file_id)  # the largest size
+    if message.document:
+        return Attachment("document", message.document.file_id, message.document.file_name or "")
+    return None
+
+
+def make_bot(config: Config) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(config.get("TELEGRAM_API_BASE")))
+    try:
+        return Bot(config.token, session=session)
+    except TokenValidationError:  # not even shaped like a token: as if Telegram said 401
+        raise Unauthorized("malformed token") from None
+
+
 class AiogramTransport:
     """`telegram_common.Transport` on an aiogram `Bot`."""
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, *, owned: bool = False) -> None:
         self.bot = bot
+        self.owned = owned  # opened for this transport alone: `close` releases its connections
+
+    @classmethod
+    def standalone(cls, config: Config) -> AiogramTransport:
+        """A transport with a Bot of its own (`python -m bot broadcast send`, benchmarks)."""
+        return cls(make_bot(config), owned=True)
 
     async def check_token(self) -> None:
         with _translated():
@@ -102,17 +134,20 @@ class AiogramTransport:
                 chat_id=chat_id, message_id=message_id, text=text, reply_markup=_markup(rows)
             )
 
-    async def send_document(
-        self, chat_id: int, filename: str, data: bytes, caption: str | None = None, rows: Rows | None = None
-    ) -> int:
+    async def send_file(
+        self, chat_id: int, file: OutFile, caption: str | None = None, rows: Rows | None = None
+    ) -> Sent:
+        source = file.file_id or BufferedInputFile(file.data or b"", filename=file.filename)
         with _translated():
+            if file.kind == "photo":
+                message = await self.bot.send_photo(
+                    chat_id=chat_id, photo=source, caption=caption, reply_markup=_markup(rows)
+                )
+                return Sent(message.message_id, message.photo[-1].file_id if message.photo else None)
             message = await self.bot.send_document(
-                chat_id=chat_id,
-                document=BufferedInputFile(data, filename=filename),
-                caption=caption,
-                reply_markup=_markup(rows),
+                chat_id=chat_id, document=source, caption=caption, reply_markup=_markup(rows)
             )
-        return message.message_id
+        return Sent(message.message_id, message.document.file_id if message.document else None)
 
     async def answer_callback(self, callback_id: str, text: str | None = None) -> None:
         with _translated():
@@ -126,6 +161,15 @@ class AiogramTransport:
         with _translated():
             await self.bot.set_webhook(url, secret_token=secret, allowed_updates=allowed_updates)
 
+    async def close(self) -> None:
+        if self.owned:
+            await self.bot.session.close()
+
+
+def standalone_transport(config: Config) -> AiogramTransport:
+    """`telegram_common.open_transport` for BOT_FRAMEWORK=aiogram."""
+    return AiogramTransport.standalone(config)
+
 
 class AiogramChannel(TelegramChannel):
     framework = "aiogram"
@@ -138,11 +182,7 @@ class AiogramChannel(TelegramChannel):
         polling_timeout: int = 10,
         flood_window: float = 60.0,
     ) -> None:
-        session = AiohttpSession(api=TelegramAPIServer.from_base(config.get("TELEGRAM_API_BASE")))
-        try:
-            self.bot = Bot(config.token, session=session)
-        except TokenValidationError:  # not even shaped like a token: as if Telegram said 401
-            raise Unauthorized("malformed token") from None
+        self.bot = make_bot(config)
         super().__init__(
             config, assistant, AiogramTransport(self.bot), polling_timeout=polling_timeout, flood_window=flood_window
         )
@@ -165,6 +205,7 @@ class AiogramChannel(TelegramChannel):
                 chat_type=message.chat.type,
                 user_id=user.id if user else None,
                 text=message.text or message.caption,
+                attachment=_attachment(message),
             )
         )
 

@@ -7,7 +7,8 @@ cannot drift apart – everything a user can notice: `TelegramFront` (what the b
 message or a button press), the webhook server with its secret check, and `TelegramChannel`,
 the start/serve/stop lifecycle (the process around it – signals, exit codes – is `bot.serve`).
 A channel module only translates its library's updates into `TextIn`/`PressIn` and implements
-`Transport` (the handful of Bot API calls below) with that library.
+`Transport` (the handful of Bot API calls below) with that library. The broadcast sender
+(`bot.broadcast`) uses the same `Transport` and the same typed errors, from either library.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from aiohttp import web
 
 from bot.config import Config
 from bot.content.loader import Content
-from bot.core.types import TEXT_LIMIT, Incoming, Outcome, Reply
+from bot.core.types import TEXT_LIMIT, Attachment, Incoming, Outcome, Reply
 
 T = TypeVar("T")
 
@@ -311,11 +312,46 @@ class Unauthorized(TransportError):
 
 
 class NetworkTrouble(TransportError):
-    """No answer, a dropped connection or a 5xx: worth trying again shortly."""
+    """No answer, a dropped connection, or a 5xx (`ServerError`): worth trying again shortly."""
+
+
+class ServerError(NetworkTrouble):
+    """A 5xx: Telegram was reached but failed this request. A broadcast retries that one message
+    a bounded number of times; other network trouble pauses all sending instead."""
+
+
+GONE = ("chat not found", "user not found", "peer_id_invalid", "user is deactivated", "bot was blocked")
+
+
+def chat_is_gone(exc: TransportError) -> bool:
+    """A 403, or a 400 that says the chat no longer exists: this chat will never receive."""
+    return isinstance(exc, Refused) or (
+        isinstance(exc, BadRequest) and any(sign in exc.message.lower() for sign in GONE)
+    )
+
+
+@dataclass(frozen=True)
+class OutFile:
+    """A photo or document to send: the `file_id` of one Telegram already holds (sent by staff, or
+    uploaded once before), or `data` to upload under `filename`."""
+
+    kind: Literal["photo", "document"]
+    file_id: str | None = None
+    data: bytes | None = None
+    filename: str = "tep"
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A message Telegram accepted; `file_id`: its photo or document, to reuse for other chats."""
+
+    message_id: int
+    file_id: str | None = None
 
 
 class Transport(Protocol):
-    """The Bot API calls the assistant makes, with plain values in and out. Raise `TransportError`s."""
+    """The Bot API calls the assistant makes (chat replies and broadcasts alike), with plain values
+    in and out. Raise `TransportError`s."""
 
     async def check_token(self) -> None: ...
 
@@ -325,10 +361,11 @@ class Transport(Protocol):
 
     async def edit_message(self, chat_id: int, message_id: int, text: str, rows: Rows | None = None) -> None: ...
 
-    async def send_document(
-        self, chat_id: int, filename: str, data: bytes, caption: str | None = None, rows: Rows | None = None
-    ) -> int:
-        """Upload a file (a staff report) with an optional plain-text caption; returns its message_id."""
+    async def send_file(
+        self, chat_id: int, file: OutFile, caption: str | None = None, rows: Rows | None = None
+    ) -> Sent:
+        """Send a photo or document (a staff report, a broadcast's poster) with an optional
+        plain-text caption."""
         ...
 
     async def answer_callback(self, callback_id: str, text: str | None = None) -> None: ...
@@ -336,6 +373,11 @@ class Transport(Protocol):
     async def set_commands(self, commands: list[tuple[str, str]]) -> None: ...
 
     async def set_webhook(self, url: str, secret: str | None, allowed_updates: list[str]) -> None: ...
+
+    async def close(self) -> None:
+        """Release the connections the transport opened itself (a standalone sender's); a channel's
+        transport is closed with its channel."""
+        ...
 
 
 async def call_api(what: str, make: Callable[[], Awaitable[T]], *, attempts: int = 4) -> T | None:
@@ -362,13 +404,15 @@ async def call_api(what: str, make: Callable[[], Awaitable[T]], *, attempts: int
 
 @dataclass(frozen=True)
 class TextIn:
-    """A message, as far as the assistant cares. `text` is the text or a caption (None: a sticker…)."""
+    """A message, as far as the assistant cares. `text` is the text or a caption (None: a sticker…);
+    `attachment`: its photo or document (only ward staff's are passed on, for broadcasts)."""
 
     update_id: int
     chat_id: int
     chat_type: str
     user_id: int | None
     text: str | None
+    attachment: Attachment | None = None
 
 
 @dataclass(frozen=True)
@@ -384,9 +428,18 @@ class PressIn:
     message_id: int | None
 
 
+USER_PREFIX = "tg:"
+
+
 def user_key(user_id: int) -> str:
     """The store's key for a Telegram user – the same in every channel, so they share sessions."""
-    return f"tg:{user_id}"
+    return f"{USER_PREFIX}{user_id}"
+
+
+def chat_of(key: str) -> int | None:
+    """The private chat of a Telegram user key (a user's private chat id is their user id)."""
+    rest = key.removeprefix(USER_PREFIX)
+    return int(rest) if key.startswith(USER_PREFIX) and rest.lstrip("-").isdigit() else None
 
 
 class TelegramFront:
@@ -444,10 +497,14 @@ class TelegramFront:
             if verdict == "notice":
                 await self.send(message.chat_id, FLOOD_NOTICE)
             return
-        if not message.text:
+        # Photos and documents are staff material (a broadcast's poster); the assistant's own list
+        # (BOT_ADMIN_IDS) says who is staff.
+        attachment = message.attachment if self.assistant.is_admin(key) else None
+        if not message.text and attachment is None:
             await self.send(message.chat_id, NOT_TEXT_NOTICE)
             return
-        outcome = await self._handle(Incoming(key, text=command_text(message.text)))
+        incoming = Incoming(key, text=command_text(message.text or ""), attachment=attachment)
+        outcome = await self._handle(incoming)
         if outcome is not None:
             await self.deliver(message.chat_id, outcome.replies, pressed=None)
 
@@ -506,11 +563,9 @@ class TelegramFront:
             for text in split_text(reply.text):
                 await self.send(chat_id, text)
         rows = keyboard_rows(reply) or None
+        file = OutFile("document", data=document.data, filename=document.filename)
         try:
-            await call_api(
-                "sendDocument",
-                lambda: self.transport.send_document(chat_id, document.filename, document.data, caption, rows),
-            )
+            await call_api("sendDocument", lambda: self.transport.send_file(chat_id, file, caption, rows))
         except TransportError as exc:
             log.warning("sendDocument refused: %s", exc.message)
 
@@ -748,3 +803,11 @@ def channel_class(framework: str) -> type[TelegramChannel]:
     Raises KeyError for an unknown name and ImportError when its library is not installed."""
     module_name, class_name, _package = FRAMEWORKS[framework]
     return getattr(importlib.import_module(module_name), class_name)
+
+
+def open_transport(config: Config, framework: str | None = None) -> Transport:
+    """A transport with connections of its own, through BOT_FRAMEWORK's library (or `framework`):
+    for sending without a running channel (`python -m bot broadcast send`, benchmarks). Close it."""
+    name = (framework or config.get("BOT_FRAMEWORK")).strip().lower() or "aiogram"
+    module_name, _class_name, _package = FRAMEWORKS[name]
+    return importlib.import_module(module_name).standalone_transport(config)

@@ -26,7 +26,7 @@ from typing import Any
 # the documented switch is this variable. `_seconds` below copes with both forms.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
-from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
+from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.error import (
     BadRequest as PtbBadRequest,
 )
@@ -36,6 +36,7 @@ from telegram.error import (
     NetworkError,
     RetryAfter,
     TelegramError,
+    TimedOut,
 )
 from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 from telegram.request import HTTPXRequest
@@ -45,10 +46,13 @@ from bot.channels.telegram_common import (
     ALLOWED_UPDATES,
     BadRequest,
     NetworkTrouble,
+    OutFile,
     PressIn,
     Refused,
     RetryLater,
     Rows,
+    Sent,
+    ServerError,
     TelegramChannel,
     TextIn,
     TransportError,
@@ -56,6 +60,7 @@ from bot.channels.telegram_common import (
     redact_secrets,
 )
 from bot.config import Config
+from bot.core.types import Attachment
 
 log = logging.getLogger("bot.telegram")
 
@@ -82,9 +87,25 @@ def _translated() -> Iterator[None]:
     except PtbBadRequest as exc:
         raise BadRequest(exc.message) from exc
     except NetworkError as exc:  # TimedOut, 5xx, connection errors
+        if _answered(exc):
+            raise ServerError(exc.message) from exc
         raise NetworkTrouble(exc.message) from exc
     except TelegramError as exc:
         raise TransportError(exc.message) from exc
+
+
+def _answered(exc: NetworkError) -> bool:
+    """Telegram answered with a 5xx (PTB raises those with no cause), rather than not at all
+    (a timeout, or a connection error PTB raises from httpx's)."""
+    return not isinstance(exc, TimedOut) and (exc.__cause__ is None or isinstance(exc.__cause__, TelegramError))
+
+
+def _attachment(message: Message) -> Attachment | None:
+    if message.photo:
+        return Attachment("photo", message.photo[-1].file_id)  # the largest size
+    if message.document:
+        return Attachment("document", message.document.file_id, message.document.file_name or "")
+    return None
 
 
 def _markup(rows: Rows | None) -> InlineKeyboardMarkup | None:
@@ -96,14 +117,41 @@ def _markup(rows: Rows | None) -> InlineKeyboardMarkup | None:
 class PtbTransport:
     """`telegram_common.Transport` on a PTB `Bot`."""
 
-    def __init__(self, bot: Any) -> None:
+    def __init__(self, bot: Any, *, requests: tuple[HTTPXRequest, ...] = ()) -> None:
         self.bot = bot
+        # Requests opened for this transport alone: the Bot is initialised on first use, and
+        # `close` releases their connections (a channel's transport is closed with its channel).
+        self.requests = requests
+        self._ready = not requests
+
+    @classmethod
+    def standalone(cls, config: Config) -> PtbTransport:
+        """A transport with a Bot of its own (`python -m bot broadcast send`, benchmarks)."""
+        base = config.get("TELEGRAM_API_BASE").rstrip("/")
+        requests = (HTTPXRequest(connection_pool_size=32), HTTPXRequest(connection_pool_size=1))
+        with redact_secrets(config.token):
+            bot = Bot(
+                config.token,
+                base_url=f"{base}/bot",
+                base_file_url=f"{base}/file/bot",
+                request=requests[0],
+                get_updates_request=requests[1],
+            )
+        return cls(bot, requests=requests)
+
+    async def _start(self) -> None:
+        if not self._ready:
+            with _translated():
+                await self.bot.initialize()  # getMe: a wrong token fails here
+            self._ready = True
 
     async def check_token(self) -> None:
+        await self._start()
         with _translated():
             await self.bot.get_me()
 
     async def send_message(self, chat_id: int, text: str, rows: Rows | None = None) -> int:
+        await self._start()
         with _translated():
             message = await self.bot.send_message(chat_id=chat_id, text=text, reply_markup=_markup(rows))
         return message.message_id
@@ -114,17 +162,21 @@ class PtbTransport:
                 chat_id=chat_id, message_id=message_id, text=text, reply_markup=_markup(rows)
             )
 
-    async def send_document(
-        self, chat_id: int, filename: str, data: bytes, caption: str | None = None, rows: Rows | None = None
-    ) -> int:
+    async def send_file(
+        self, chat_id: int, file: OutFile, caption: str | None = None, rows: Rows | None = None
+    ) -> Sent:
+        await self._start()
+        source = file.file_id or InputFile(file.data or b"", filename=file.filename)
         with _translated():
+            if file.kind == "photo":
+                message = await self.bot.send_photo(
+                    chat_id=chat_id, photo=source, caption=caption, reply_markup=_markup(rows)
+                )
+                return Sent(message.message_id, message.photo[-1].file_id if message.photo else None)
             message = await self.bot.send_document(
-                chat_id=chat_id,
-                document=InputFile(data, filename=filename),
-                caption=caption,
-                reply_markup=_markup(rows),
+                chat_id=chat_id, document=source, caption=caption, reply_markup=_markup(rows)
             )
-        return message.message_id
+        return Sent(message.message_id, message.document.file_id if message.document else None)
 
     async def answer_callback(self, callback_id: str, text: str | None = None) -> None:
         with _translated():
@@ -137,6 +189,14 @@ class PtbTransport:
     async def set_webhook(self, url: str, secret: str | None, allowed_updates: list[str]) -> None:
         with _translated():
             await self.bot.set_webhook(url, secret_token=secret, allowed_updates=allowed_updates)
+
+    async def close(self) -> None:
+        if not self.requests:
+            return
+        with contextlib.suppress(TelegramError, RuntimeError):
+            await self.bot.shutdown()
+        for request in self.requests:
+            await request.shutdown()
 
 
 class PtbChannel(TelegramChannel):
@@ -192,6 +252,7 @@ class PtbChannel(TelegramChannel):
                 chat_type=str(message.chat.type),
                 user_id=user.id if user else None,
                 text=message.text or message.caption,
+                attachment=_attachment(message),
             )
         )
 
@@ -254,3 +315,8 @@ class PtbChannel(TelegramChannel):
             await self.application.shutdown()
         for request in self._requests:
             await request.shutdown()
+
+
+def standalone_transport(config: Config) -> PtbTransport:
+    """`telegram_common.open_transport` for BOT_FRAMEWORK=ptb."""
+    return PtbTransport.standalone(config)

@@ -136,11 +136,15 @@ def _check_flows(flows: Flows, kb: Knowledge) -> list[ContentError]:
         cmd.menu,
         *cmd.commands.values(),
         *cmd.menu_words,
+        *cmd.exact_words,
         *cmd.deep_links.values(),
     }
     for ref in sorted(entry_points):
         if ref not in nodes:
             errors.append(_at(flows.where.get("__commands__"), f"commands.yaml đi tới nút không có: '{ref}'"))
+    from bot.core.subscribe import check_subscription_nodes
+
+    errors.extend(_at(flows.where.get(node_id), message) for node_id, message in check_subscription_nodes(nodes))
     reachable = _reachable(flows, entry_points)
     for node_id in nodes:
         if node_id not in reachable:

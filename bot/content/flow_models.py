@@ -26,6 +26,14 @@ NODE_TYPES = (
     "emergency",  # the emergency card
     "forget",  # deletes everything the assistant holds about the user
     "stats_report",  # staff choose a period and get the anonymous statistics report; others go to `next`
+    # subscriptions (bot/core/subscribe.py)
+    "sub_start",  # consent text, fresh answers; where broadcasts cannot reach the user: `next` instead
+    "sub_age_gate",  # options `under16` / `16plus`: under-16 students are not subscribed
+    "sub_group",  # the residential group, as in onboarding (skipped when already known); then `next`
+    "sub_kinds",  # toggles: daily/weekly tips, announcements, activity reminders; `next` on "done"
+    "sub_topics",  # toggles: topics of interest (none = all); `next` on "done"
+    "subscribe",  # saves the subscription (an action the assistant performs)
+    "unsubscribe",  # stops every message to this user
 )
 
 
@@ -65,6 +73,8 @@ class Commands(Strict):
     suggest: NodeId  # "did you mean" with the closest questions as buttons
     commands: dict[Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,32}$")], NodeId]
     menu_words: dict[NodeId, list[Text]] = {}
+    # Whole messages matched with their diacritics (for words whose unaccented form means something else).
+    exact_words: dict[NodeId, list[Text]] = {}
     deep_links: dict[Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]{1,40}$")], NodeId] = {}
     command_help: dict[str, Text] = {}
     # Words that may surround a menu word without changing it ("menu ở đâu vậy", "chào ad").

@@ -46,13 +46,17 @@ class Engine:
         # Longest phrases first, so "menu chính" wins over "menu".
         self._menu_phrases = sorted((p for p in phrases if p[1]), key=lambda p: -len(p[1]))
         self._fillers = {w for phrase in commands.filler_words for w in self._menu_tokens(phrase)}
+        # Whole messages compared with their diacritics: "dừng" stops, "dùng"/"đúng" do not.
+        self._exact_words = {
+            " ".join(words(nfc(p))): target for target, texts in commands.exact_words.items() for p in texts
+        }
 
     def _menu_tokens(self, text: str) -> tuple[str, ...]:
         """Menu words, fillers and messages go through one pipeline so they compare alike."""
         return normalize(text, self.lexicon, all_readings=False).folded
 
     def handle(self, incoming: Incoming, session: Session) -> Outcome:
-        ctx = nodes.Context(self.content, session, self.rng, admin=incoming.admin)
+        ctx = nodes.Context(self.content, session, self.rng, admin=incoming.admin, reachable=incoming.reachable)
         if not session.started:
             session.started = True
             ctx.events.append(Event("session_started"))
@@ -69,7 +73,7 @@ class Engine:
         if danger:
             ctx.events.append(Event("crisis_shown", detail=danger.family))
             return ctx.outcome(nodes.render(ctx, self.content.flows.commands.emergency), kind="crisis")
-        word_target = self._menu_word(text)
+        word_target = self._exact_words.get(" ".join(words(nfc(text)))) or self._menu_word(text)
         if word_target:
             ctx.events.append(Event("menu_word"))
             return ctx.outcome(nodes.render(ctx, word_target), kind="command")

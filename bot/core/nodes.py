@@ -19,6 +19,7 @@ class Context:
     session: Session
     rng: random.Random
     admin: bool = False  # the sender is on the staff list (decided by `Assistant`, not by a channel)
+    reachable: bool = False  # broadcasts can reach the sender later (decided by `Assistant`)
     events: list[Event] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
 
@@ -405,3 +406,7 @@ PAYLOAD_HANDLERS: dict[str, PayloadHandler] = {
     "f": _show_faq,
     "r": _report_payload,
 }
+
+
+# Node types and payloads of subscriptions register themselves here.
+from bot.core import subscribe as _subscribe  # noqa: E402, F401

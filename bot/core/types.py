@@ -14,13 +14,27 @@ PAYLOAD_LIMIT = 64
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A photo or document the user sent, by the channel's own reference (Telegram's file_id)."""
+
+    kind: str  # "photo" | "document"
+    ref: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
 class Incoming:
-    """One thing a user did: typed `text` or pressed a button carrying `payload`."""
+    """One thing a user did: typed `text` or pressed a button carrying `payload`. `admin` and
+    `reachable` are decided by `Assistant`, whatever a channel put there."""
 
     user_key: str
     text: str | None = None
     payload: str | None = None
     admin: bool = False  # set by `Assistant` from its admin list, never trusted from a channel
+    # Set by `Assistant` from the user key: later messages (broadcasts, reminders) can reach this
+    # user (a Telegram chat); the web chat and the terminal cannot be written to afterwards.
+    reachable: bool = False
+    attachment: Attachment | None = None  # a photo or document; only staff tools read it
 
 
 @dataclass(frozen=True)
@@ -102,6 +116,8 @@ class Session:
     tip_cursor: dict[str, int] = field(default_factory=dict)
     started: bool = False
     updated_at: float = 0.0
+    # Answers a multi-step flow collects before its final action (subscription choices…).
+    draft: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         data = {
@@ -112,6 +128,7 @@ class Session:
             "tip_cursor": self.tip_cursor,
             "started": self.started,
             "quiz": None,
+            "draft": self.draft,
         }
         if self.quiz:
             data["quiz"] = self.quiz.__dict__.copy()
@@ -130,6 +147,7 @@ class Session:
             tip_cursor=dict(data.get("tip_cursor") or {}),
             started=bool(data.get("started")),
             updated_at=updated_at,
+            draft=dict(data.get("draft") or {}),
         )
 
 

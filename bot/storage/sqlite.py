@@ -11,16 +11,18 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils import Migrations
 
+from bot.broadcast.outbox import OUTBOX
 from bot.core.types import Event, Session
 from bot.stats.daykey import DayKey
 from bot.stats.recorder import Statistics, checkpoint
 from bot.stats.schema import STATS
 from bot.stats.unanswered import UnansweredLog
+from bot.storage.subscriptions import SUBSCRIPTIONS
 
 # Named migration sets (sqlite-utils' Migrations): each module that owns tables registers its own
 # set, so sessions, subscribers and statistics can grow independently. Applied once each, by name.
 CORE = Migrations("antoanso.core")
-MIGRATION_SETS: list[Migrations] = [CORE, STATS]
+MIGRATION_SETS: list[Migrations] = [CORE, STATS, SUBSCRIPTIONS, OUTBOX]
 
 
 @CORE()
@@ -47,17 +49,21 @@ class SqliteStore:
         if str(path) != ":memory:":
             self.db.enable_wal()
         self._migrate()
-        self.stats = Statistics(self.db, DayKey.beside(path), self._transaction, self._reading)
-        self.unanswered = UnansweredLog(self.db, self._transaction, reading=self._reading)
+        self.stats = Statistics(self.db, DayKey.beside(path), self.transaction, self.reading)
+        self.unanswered = UnansweredLog(self.db, self.transaction, reading=self.reading)
 
     def _migrate(self) -> None:
         for migrations in MIGRATION_SETS:
             migrations.apply(self.db)
 
-    def _transaction(self):
+    def transaction(self) -> _Immediate:
+        """One short write transaction (`BEGIN IMMEDIATE`), serialised with every other use of the
+        connection; nested uses join the outer one. Statistics, subscriptions and the outbox all
+        write through this, so there is one lock and one transaction rule for the whole file."""
         return _Immediate(self.db.conn, self.lock)
 
-    def _reading(self) -> threading.RLock:
+    def reading(self) -> threading.RLock:
+        """Hold while reading, so a read never interleaves with another thread's transaction."""
         return self.lock
 
     def load_session(self, user_key: str, now: float, idle_seconds: float) -> Session:
@@ -69,7 +75,7 @@ class SqliteStore:
 
     def save_session(self, session: Session, now: float) -> None:
         session.updated_at = now
-        with self._transaction():
+        with self.transaction():
             self.db.execute(
                 "INSERT INTO sessions (user_key, data, updated_at) VALUES (?, ?, ?) "
                 "ON CONFLICT(user_key) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
@@ -83,7 +89,7 @@ class SqliteStore:
         return self.stats.counts()
 
     def forget_user(self, user_key: str) -> None:
-        with self._transaction():
+        with self.transaction():
             self.db.execute("DELETE FROM sessions WHERE user_key = ?", [user_key])
         self.stats.forget_visitor(user_key)
         with self.lock:
@@ -91,7 +97,7 @@ class SqliteStore:
 
     def expire_sessions(self, before: float) -> int:
         """Delete conversation state idle since before `before` (it would start afresh anyway)."""
-        with self._transaction():
+        with self.transaction():
             deleted = self.db.execute("DELETE FROM sessions WHERE updated_at < ?", [before]).rowcount
         if deleted:
             with self.lock:

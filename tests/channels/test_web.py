@@ -118,12 +118,24 @@ class Browserless:
         return await self.post({"payload": pick_button(self.buttons, fragment)})
 
 
-@pytest.mark.parametrize("path", conversation_files(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", conversation_files("web"), ids=lambda p: p.stem)
 async def test_conversation_over_web(path: Path, web: Served) -> None:
     async with client() as http:
         driver = Browserless(http, web.base)
         await run_conversation(path, driver.send, driver.press)
         assert len(http.cookie_jar) == 1
+
+
+async def test_subscribing_is_not_offered_in_the_web_chat(web: Served) -> None:
+    """Only Telegram chats can receive reminders: /dangky, the menu button and forged buttons of the
+    subscription flow all end in the polite explanation, and no subscriber row is ever written."""
+    async with client() as http:
+        driver = Browserless(http, web.base)
+        await run_conversation(CONVERSATIONS / "subscribe_web.yaml", driver.send, driver.press)
+        for payload in ("k:sub_kinds:announcements", "k:sub_kinds:done", "k:sub_topics:all", "n:sub_done"):
+            seen = await driver.post({"payload": payload})
+            assert "qua Telegram" in seen[0].text, seen
+    assert web.store.db.execute("SELECT COUNT(*) FROM subscriptions").fetchone()[0] == 0
 
 
 async def test_session_lives_in_an_anonymous_cookie(web: Served) -> None:

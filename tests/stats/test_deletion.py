@@ -1,4 +1,5 @@
-"""/xoadulieu deletes everything tied to the user, beyond recovery from the database files; the
+"""/xoadulieu deletes everything tied to the user – conversation state, today's digest, their
+subscription and the messages queued for them – beyond recovery from the database files; the
 anonymous counts stay. Idle conversation state expires on its own."""
 
 from __future__ import annotations
@@ -8,11 +9,13 @@ import sqlite3
 from pathlib import Path
 
 from bot.app import Assistant
+from bot.broadcast.outbox import NewBroadcast
 from bot.config import Config
 from bot.core.engine import Engine
 from bot.core.types import Incoming
 from bot.stats.recorder import digest
 from bot.storage.sqlite import SqliteStore
+from bot.storage.subscriptions import Segment
 from tests.stats.helpers import USER, USER_ID, at, converse, press
 
 
@@ -34,6 +37,7 @@ def test_forget_deletes_everything_and_leaves_nothing_in_the_files(engine: Engin
     config = Config.load(env={"BOT_KEEP_UNANSWERED": "on"}, dotenv=None)
     assistant = Assistant(engine, store, clock=lambda: at("2026-07-01 10:00"), config=config)
     converse(assistant)  # leaves a session mid-quiz with role, age band and group, and today's digest
+    subscribe(assistant)  # a subscription, one message delivered and one still queued
     row = store.db.execute("SELECT data FROM sessions WHERE user_key = ?", [USER]).fetchone()
     session = json.loads(row[0])
     assert session["group"] == "to-03" and session["quiz"]
@@ -52,10 +56,25 @@ def test_forget_deletes_everything_and_leaves_nothing_in_the_files(engine: Engin
     assert sum(r["users"] for r in store.stats.daily_users()) == 1, "they are still counted for today"
     after = store.counters()
     assert sum(r["count"] for r in after) > sum(r["count"] for r in counts_before), "counts stay (+ data_deleted)"
+    assert store.db.execute("SELECT COUNT(*) FROM subscriptions").fetchone()[0] == 0
+    assert store.db.execute("SELECT status FROM outbox").fetchall() == [("sent",)], "the delivery count stays"
     files = raw_files(tmp_path)
-    for trace in (USER_ID.encode(), mine.encode(), b'"group": "to-03"', b'"quiz_id"'):
+    for trace in (USER_ID.encode(), mine.encode(), b'"group": "to-03"', b'"quiz_id"', "Tổ 3".encode()):
         assert trace not in files, f"{trace!r} is still readable in the database files"
     store.close()
+
+
+def subscribe(assistant: Assistant) -> None:
+    outcome = assistant.handle(Incoming(USER, text="/dangky"))
+    for fragment in ("Tôi đồng ý", "Phụ huynh", "11–14", "Thông báo của phường", "Xong", "Mọi chủ đề"):
+        outcome = press(assistant, outcome, fragment)
+    assert "Đăng ký xong" in outcome.replies[0].text and "Tổ 3" in outcome.replies[0].text
+    outbox, now = assistant.outbox, assistant.clock()
+    sent = outbox.create(NewBroadcast("announcement", "Cũ", Segment(), "Tất cả", now), [(USER, None)], now)
+    ((row_id,),) = outbox.db.execute("SELECT id FROM outbox WHERE broadcast_id = ?", [sent]).fetchall()
+    outbox.mark_sent(row_id, now)
+    outbox.create(NewBroadcast("announcement", "Sắp gửi", Segment(), "Tất cả", now + 60), [(USER, None)], now)
+    assert outbox.subscriptions.get(USER) is not None
 
 
 def test_next_start_after_forget_begins_afresh_and_is_counted_again(engine: Engine, tmp_path: Path) -> None:
