@@ -42,6 +42,9 @@ CALLBACK_DATA_LIMIT = 64
 BOT_USER = {"id": 4242, "is_bot": True, "first_name": "An Toàn Số", "username": "antoanso_test_bot"}
 JSON_FIELDS = {"reply_markup", "allowed_updates", "commands", "scope", "entities", "link_preview_options"}
 
+# The token every end-to-end test uses; tests assert it never reaches a log.
+TEST_TOKEN = "123456789:AAH-sEcReT_tOkEn-for-tests_0123456789"
+
 
 class ApiError(Exception):
     def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:

@@ -45,27 +45,15 @@ from bot.serve import OFFLINE_MESSAGE, UNAUTHORIZED_MESSAGE, plan, run, serve
 from bot.storage.sqlite import SqliteStore
 from tests.content_edits import NEW_NAME, OLD_NAME, break_menu, copy_content, rename_contact
 from tests.conversation_runner import Seen, conversation_files, pick_button, run_conversation
-from tests.fake_bot_api import FakeBotApi
+from tests.fake_bot_api import TEST_TOKEN, FakeBotApi
 from tests.stats.helpers import assert_anonymous
 
 ROOT = Path(__file__).resolve().parent.parent
-TOKEN = "123456789:AAH-sEcReT_tOkEn-for-tests_0123456789"
+TOKEN = TEST_TOKEN
 USER = 5551
 FRAMEWORKS = ["aiogram", "ptb"]
 # Onboarding (role, age band, residential group skipped), then the parents' quiz to question 3.
 QUIZ_START = ("Phụ huynh", "11–14", "Bỏ qua", "Trắc nghiệm", "Phụ huynh và an toàn số", "A", "A")
-
-
-@pytest.fixture(params=FRAMEWORKS)
-def framework(request: pytest.FixtureRequest) -> str:
-    return request.param
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeBotApi]:
-    api = await FakeBotApi(TOKEN).start()
-    yield api
-    await api.stop()
 
 
 def make_config(fake: FakeBotApi, data_dir: Path, **extra: str) -> Config:

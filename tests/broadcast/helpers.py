@@ -14,9 +14,9 @@ from bot.channels.telegram_common import Transport, open_transport
 from bot.config import Config
 from bot.storage.sqlite import SqliteStore
 from bot.storage.subscriptions import Segment
-from tests.fake_bot_api import FakeBotApi
+from tests.fake_bot_api import TEST_TOKEN, FakeBotApi
 
-TOKEN = "123456789:AAH-broadcast-test-token_0123456789"
+TOKEN = TEST_TOKEN
 FIRST_CHAT = 700_000
 FRAMEWORKS = ["aiogram", "ptb"]
 

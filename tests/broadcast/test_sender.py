@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,21 +14,9 @@ import pytest
 from bot.broadcast.outbox import Outbox
 from bot.storage.sqlite import SqliteStore
 from bot.storage.subscriptions import Segment
-from tests.broadcast.helpers import FRAMEWORKS, TOKEN, broadcast, seed, send_all, service
+from tests.broadcast.helpers import broadcast, seed, send_all, service
 from tests.fake_bot_api import FakeBotApi, max_in_window
 from tests.stats.helpers import assert_anonymous
-
-
-@pytest.fixture(params=FRAMEWORKS)
-def framework(request: pytest.FixtureRequest) -> str:
-    return request.param
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeBotApi]:
-    api = await FakeBotApi(TOKEN).start()
-    yield api
-    await api.stop()
 
 
 @pytest.fixture

@@ -11,11 +11,9 @@ import io
 import os
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from bot.app import Assistant
 from bot.broadcast.outbox import Outbox
@@ -25,24 +23,12 @@ from bot.channels.telegram_common import NOT_TEXT_NOTICE, channel_class
 from bot.core.engine import Engine
 from bot.serve import serve
 from bot.storage.sqlite import SqliteStore
-from tests.broadcast.helpers import FRAMEWORKS, broadcast, seed
+from tests.broadcast.helpers import broadcast, seed
 from tests.fake_bot_api import FakeBotApi
 from tests.test_telegram_channels import TOKEN, Chat, Process, Running, make_config
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN, RESIDENT = 9001, 5552
-
-
-@pytest.fixture(params=FRAMEWORKS)
-def framework(request: pytest.FixtureRequest) -> str:
-    return request.param
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeBotApi]:
-    api = await FakeBotApi(TOKEN).start()
-    yield api
-    await api.stop()
 
 
 async def _until(condition: Callable[[], Any], timeout: float = 10.0) -> None:
