@@ -12,7 +12,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from bot.content.topics import TOPICS
 
-TELEGRAM_TEXT_LIMIT = 4096
 ANSWER_LIMIT = 1500
 TIP_LIMIT = 400
 

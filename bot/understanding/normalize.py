@@ -74,7 +74,6 @@ class Lexicon:
     abbreviations: dict[str, tuple[tuple[str, ...], ...]]
     synonyms: dict[tuple[str, ...], tuple[str, ...]]
     vocabulary: frozenset[str]
-    longest_synonym: int = 1
     bigrams: frozenset[tuple[str, str]] = frozenset()
     spelled_keys: frozenset[str] = frozenset()
     synonym_spellings: dict[tuple[str, ...], frozenset[tuple[str, ...]]] = field(default_factory=dict)
@@ -123,10 +122,9 @@ class Lexicon:
         for readings in abbr.values():
             for reading in readings:
                 vocab.update(reading)
-        longest = max((len(p) for p in synonyms), default=1)
         spelled = frozenset(nfc(str(token)) for token in abbreviations if has_diacritics(nfc(str(token))))
         frozen_spellings = {phrase: frozenset(forms) for phrase, forms in spellings.items()}
-        return cls(abbr, synonyms, frozenset(vocab), longest, frozenset(bigrams), spelled, frozen_spellings)
+        return cls(abbr, synonyms, frozenset(vocab), frozenset(bigrams), spelled, frozen_spellings)
 
     @classmethod
     def empty(cls) -> Lexicon:

@@ -95,16 +95,10 @@ GENERAL: list[str] = [
     r"\b(tin tuc|bao chi|phim|video|bai viet)\b.*\bve\b",
 ]
 
-URGENT: list[str] = [
-    r"\b" + _TIME + r"\b",
-    r"\b(dang|vua|roi|se|dinh|muon)\b",
-    r"\b(giup|cuu)\b",
-]
 
 _COMPILED_STRONG = {family: [re.compile(p) for p in patterns] for family, patterns in STRONG.items()}
 _COMPILED_WEAK = [re.compile(p) for p in WEAK]
 _COMPILED_GENERAL = [re.compile(p) for p in GENERAL]
-_COMPILED_URGENT = [re.compile(p) for p in URGENT]
 
 
 @dataclass(frozen=True)
