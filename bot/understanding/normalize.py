@@ -16,18 +16,25 @@ from functools import lru_cache
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
+from bot.understanding.keystrokes import decode_keystrokes
+
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 # Eth and other look-alikes people paste in place of đ/Đ.
 _LOOKALIKES = str.maketrans({"ð": "đ", "Ð": "Đ", "ɗ": "đ", "Ɖ": "Đ"})
 _DOUBLED_VOWEL_RE = re.compile(r"(aa|ee|oo)")
 _VOWEL_RE = re.compile(r"[aeiouy]")
+# A letter held down ("sốnggg", "chánnnn"): three or more of one letter never occur in Vietnamese.
+_STRETCHED_RE = re.compile(r"([^\W\d_])\1{2,}")
 _KEEP_DOUBLE_OO = {"boong", "xoong", "soong", "loong", "zoom", "google", "facebook", "book", "room", "cool", "school"}
 
 
 def nfc(text: str) -> str:
-    """NFKC (full-width letters, ligatures) then NFC, look-alike đ repaired, lower case."""
+    """NFKC (full-width letters, ligatures) then NFC, look-alike đ repaired, lower case, invisible
+    format characters removed and held-down letters squeezed ("chán sốnggg" → "chán sống")."""
+    if not text.isascii():  # soft hyphen, zero-width space and joiners, BOM: invisible inside a word
+        text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     text = unicodedata.normalize("NFKC", text).translate(_LOOKALIKES)
-    return unicodedata.normalize("NFC", text).lower()
+    return _STRETCHED_RE.sub(r"\1", unicodedata.normalize("NFC", text).lower())
 
 
 @lru_cache(maxsize=65536)
@@ -80,6 +87,8 @@ class Lexicon:
     sorted_vocabulary: tuple[str, ...] = field(default=(), compare=False)
     # First syllable → the lengths of synonym phrases starting with it, longest first.
     synonym_lengths: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False)
+    # Unknown token → its nearest known syllable, remembered: the search is the costly step.
+    closest_cache: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sorted_vocabulary", tuple(sorted(self.vocabulary)))
@@ -158,11 +167,30 @@ def _closest_known(token: str, lexicon: Lexicon) -> str:
     edit away. Only for tokens we do not know, of 4+ letters, with a single nearest candidate."""
     if len(token) < 4 or not token.isalpha() or not lexicon.vocabulary:
         return token
-    found = process.extract(token, lexicon.sorted_vocabulary, scorer=Levenshtein.distance, score_cutoff=1, limit=2)
-    if len(found) == 1 or (len(found) == 2 and found[0][1] < found[1][1]):
-        return found[0][0]
-    return token
+    cache = lexicon.closest_cache
+    if token not in cache:
+        if len(cache) >= CLOSEST_CACHE_SIZE:
+            cache.clear()
+        found = process.extract(token, lexicon.sorted_vocabulary, scorer=Levenshtein.distance, score_cutoff=1, limit=2)
+        unique = len(found) == 1 or (len(found) == 2 and found[0][1] < found[1][1])
+        cache[token] = found[0][0] if unique else token
+    return cache[token]
 
+
+def _keystroke_leftover(token: str, vocab: frozenset[str]) -> str:
+    """An unknown word that spells a known syllable in Telex or VNI ("bij", "to6i") becomes it;
+    else the older doubled-letter repair; else the word as typed."""
+    decoded = decode_keystrokes(token)
+    if decoded is not None and (not vocab or fold(decoded) in vocab):
+        return fold(decoded)
+    repaired = repair_telex(token)
+    return repaired if not vocab or repaired in vocab else token
+
+
+CLOSEST_CACHE_SIZE = 50_000
+# Typo repair is the one costly step per word; a message needs it for a handful of words. Past
+# this many distinct unknown words (a pasted wall of text, an attack) the rest stay as typed.
+MAX_REPAIRS = 48
 
 Token = tuple[str, str | None]  # folded syllable, and how it was spelled if typed with diacritics
 
@@ -170,20 +198,20 @@ Token = tuple[str, str | None]  # folded syllable, and how it was spelled if typ
 def _fix_tokens(typed: Iterable[str], lexicon: Lexicon) -> list[Token]:
     fixed: list[Token] = []
     vocab = lexicon.vocabulary
+    repaired_words: set[str] = set()
     for word in typed:
         token = fold(word)
         spelled = word if word != token else None
         if token in lexicon.abbreviations or token in vocab:
             fixed.append((token, spelled))
             continue
-        repaired = repair_telex(token)
-        if repaired != token and vocab and repaired not in vocab:
-            repaired = token
+        repaired = _keystroke_leftover(token, vocab)
         parts = _split_run_on(repaired, vocab)
         for part in parts:
-            fixed.append(
-                (part if part in vocab else _closest_known(part, lexicon), spelled if len(parts) == 1 else None)
-            )
+            if part not in vocab and (part in repaired_words or len(repaired_words) < MAX_REPAIRS):
+                repaired_words.add(part)
+                part = _closest_known(part, lexicon)
+            fixed.append((part, spelled if len(parts) == 1 else None))
     return fixed
 
 

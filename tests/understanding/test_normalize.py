@@ -103,3 +103,47 @@ def test_synonym_must_be_spelled_alike_when_typed_with_marks() -> None:
     assert normalize("để yêu thương con", lexicon).folded[:2] == ("de", "yeu")
     assert normalize("dế yêu của con", lexicon).folded[:2] == ("dien", "thoai")
     assert normalize("de yeu cua con", lexicon).folded[:2] == ("dien", "thoai")
+
+
+KEYS_LEXICON = Lexicon.build({}, [], ["con tôi bị bạn nhận tin nhắn người lạ đi học không can thiệp hay game"])
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("con tooi bij", ("con", "toi", "bi")),  # Telex: oo = ô, j = nặng
+        ("nhaanj tin nhawns", ("nhan", "tin", "nhan")),
+        ("ddi hocj", ("di", "hoc")),
+        ("nguwowif las", ("nguoi", "la")),
+        ("to6i ba5n", ("toi", "ban")),  # VNI: 6 = ^, 5 = nặng
+        ("d9i ho5c kho6ng", ("di", "hoc", "khong")),
+        ("ngu7o72i la5", ("nguoi", "la")),
+    ],
+)
+def test_telex_and_vni_leftovers_are_decoded(typed: str, meant: tuple[str, ...]) -> None:
+    assert normalize(typed, KEYS_LEXICON).folded == meant
+
+
+@pytest.mark.parametrize("word", ["can", "hay", "game", "google", "roblox", "thiep"])
+def test_known_or_foreign_words_are_not_read_as_keystrokes(word: str) -> None:
+    """'can' is a word (and 's'/'x' are Telex marks): known words, and decodings that give no
+    syllable we know, stay as typed."""
+    assert normalize(word, KEYS_LEXICON).folded == (word,)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "muốn\u00adchết",  # soft hyphen
+        "mu\u200bốn chết",  # zero-width space inside a word
+        "muốn ch\u200dết",  # zero-width joiner
+        "\ufeffmuốn chết",  # byte-order mark
+        "muốnnnn chếtttt",  # letters held down
+    ],
+)
+def test_invisible_characters_and_held_letters_do_not_disguise_words(typed: str) -> None:
+    assert normalize(typed, Lexicon.build({}, [], ["muốn chết"])).folded == ("muon", "chet")
+
+
+def test_held_down_letters_are_squeezed_but_digits_are_not() -> None:
+    assert nfc("chán sốnggg lắmmmm 111") == "chán sống lắm 111"

@@ -64,3 +64,23 @@ def test_general_questions_are_not_crises(text: str) -> None:
 
 def test_time_word_turns_a_risk_question_into_a_crisis() -> None:
     assert detect_danger("người lạ hẹn gặp con bây giờ", LEXICON) is not None
+
+
+@pytest.mark.parametrize(
+    "text", ["chán sốnggg", "em mu\u00adốn chết", "em muốn\u200b chết", "e ko mún sốngggg nữa"]
+)
+def test_disguised_danger_is_still_detected(text: str) -> None:
+    assert detect_danger(text, LEXICON) is not None, text
+
+
+def test_danger_typed_as_telex_keystrokes_is_detected() -> None:
+    lexicon = Lexicon.build({}, [], ["chán sống quá", "em muốn chết"])
+    assert detect_danger("chans soongs quas", lexicon) is not None
+    assert detect_danger("em muoons cheets", lexicon) is not None
+
+
+def test_danger_patterns_look_only_a_clause_ahead() -> None:
+    """Words of a pattern far apart (a different story) do not add up to danger."""
+    filler = " ".join(["hôm qua lớp em đi tham quan bảo tàng rất vui"] * 3)
+    assert detect_danger(f"có bạn dọa {filler} tung ảnh", LEXICON) is None
+    assert detect_danger("có bạn dọa sẽ tung ảnh của em", LEXICON) is not None
