@@ -100,7 +100,7 @@ GENERAL: list[str] = [
 # B at most GAP words after A: the same clause, and a cost linear in the message's length (an
 # unbounded `.*` chain backtracks with the cube of it: 4,000 characters held the bot for seconds).
 GAP = 12
-_BOUNDED_GAP = r" (?:\w+ ){0,%d}" % GAP
+_BOUNDED_GAP = r" (?:\w+ ){0," + str(GAP) + "}"
 
 
 def _compile(pattern: str) -> re.Pattern[str]:

@@ -66,9 +66,7 @@ def test_time_word_turns_a_risk_question_into_a_crisis() -> None:
     assert detect_danger("người lạ hẹn gặp con bây giờ", LEXICON) is not None
 
 
-@pytest.mark.parametrize(
-    "text", ["chán sốnggg", "em mu\u00adốn chết", "em muốn\u200b chết", "e ko mún sốngggg nữa"]
-)
+@pytest.mark.parametrize("text", ["chán sốnggg", "em mu\u00adốn chết", "em muốn\u200b chết", "e ko mún sốngggg nữa"])
 def test_disguised_danger_is_still_detected(text: str) -> None:
     assert detect_danger(text, LEXICON) is not None, text
 
