@@ -5,23 +5,31 @@ Channels call `Assistant.handle`; nothing here knows which channel is calling.
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.broadcast.install import install_broadcasts, reachable
 from bot.config import Config
 from bot.content.loader import Content, load_content
 from bot.core.engine import Engine
-from bot.core.types import Incoming, Outcome, Reply
+from bot.core.types import Incoming, Outcome, Reply, Session
 from bot.stats.actions import admin_user_keys, register
 from bot.storage.base import Store
 from bot.storage.sqlite import SqliteStore
 
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+TROUBLE = (
+    "Xin lỗi, trợ lý đang gặp sự cố kỹ thuật nên chưa làm được việc này. Anh/chị thử lại sau ít phút nhé.\n"
+    "Nếu có trẻ đang gặp nguy hiểm, gọi ngay 111 (miễn phí, 24/7) hoặc 113."
+)
 SWEEP_EVERY = 3600.0
 
 # A handler performs one core Action for one user; it may return replies to add (a report file…).
@@ -49,6 +57,7 @@ class Assistant:
         register(self)
         self.admins = admin_user_keys(self.config)
         self._next_sweep = 0.0
+        self.storage_fault: str | None = None  # the kind of the last storage error, until a write works again
         self.outbox = install_broadcasts(self)
 
     @classmethod
@@ -69,19 +78,36 @@ class Assistant:
         """The calendar day in Vietnam: statistics and the day key turn over at local midnight."""
         return datetime.fromtimestamp(self.clock() if now is None else now, VIETNAM).date().isoformat()
 
+    def is_urgent(self, text: str | None) -> bool:
+        """A danger message: channels let it through every limit they apply."""
+        return bool(text) and self.engine.danger(text) is not None
+
     def handle(self, incoming: Incoming) -> Outcome:
+        """The replies to one message. Never raises: when the database fails (disk full, read-only,
+        locked) the reply computed from a fresh session still goes out, the emergency card above all."""
+        try:
+            return self._handle(incoming)
+        except Exception as exc:
+            self._fault(exc)
+            if self.is_urgent(incoming.text):
+                return self.engine.emergency(incoming.user_key)
+            return Outcome([Reply(TROUBLE)], Session(user_key=incoming.user_key), [], kind="fallback")
+
+    def _handle(self, incoming: Incoming) -> Outcome:
         now = self.clock()
         if now >= self._next_sweep:
-            self.sweep(now)
+            self._stored(self.sweep, now)
         # Staff rights, and whether broadcasts can reach the user, come from the settings and the
         # user key, never from what a channel put in the message.
         incoming = replace(incoming, admin=self.is_admin(incoming.user_key), reachable=reachable(incoming.user_key))
+        # Desks own only staff commands and a staff member's draft (whose text is broadcast
+        # content, not a cry for help); everything else reaches the engine and its danger check.
         for desk in self.desks:
             owned = desk.handle(incoming, now)
             if owned is not None:
                 return owned
-        session = self.store.load_session(incoming.user_key, now, self.idle_seconds)
-        outcome = self.engine.handle(incoming, session)
+        session = self._stored(self.store.load_session, incoming.user_key, now, self.idle_seconds)
+        outcome = self.engine.handle(incoming, session or Session(user_key=incoming.user_key))
         forgotten = any(action.kind == "forget_user" for action in outcome.actions)
         for action in outcome.actions:
             handler = self.action_handlers.get(action.kind)
@@ -91,9 +117,34 @@ class Assistant:
             if extra:
                 outcome.replies.extend(extra)
         if not forgotten:
-            self.store.save_session(outcome.session, now)
-        self.store.record_events(outcome.events, outcome.session, self.day(now), visitor=not forgotten)
+            self._stored(self.store.save_session, outcome.session, now)
+        self._stored(self.store.record_events, outcome.events, outcome.session, self.day(now), visitor=not forgotten)
         return outcome
+
+    def _stored(self, write: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+        """One storage call whose failure must not cost the user their reply."""
+        try:
+            result = write(*args, **kwargs)
+        except (sqlite3.Error, OSError) as exc:
+            self._fault(exc)
+            return None
+        if self.storage_fault is not None:
+            log.warning("The database works again.")
+            self.storage_fault = None
+        return result
+
+    def _fault(self, exc: BaseException) -> None:
+        """Logged once per fault, not once per message: a full disk must not fill the log too."""
+        kind = type(exc).__name__
+        if self.storage_fault == kind:
+            return
+        self.storage_fault = kind
+        if isinstance(exc, sqlite3.Error | OSError):
+            log.error(
+                "The database cannot be used (%s: %s); replies still go out. Run: python -m bot doctor", kind, exc
+            )
+        else:
+            log.exception("The assistant failed on a message; a short apology was sent instead")
 
     def sweep(self, now: float | None = None) -> None:
         """Housekeeping, at most hourly: drop idle conversation state, close past statistics days

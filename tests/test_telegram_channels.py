@@ -11,6 +11,7 @@ import logging
 import os
 import signal
 import socket
+import sqlite3
 import sys
 import threading
 import time
@@ -255,6 +256,43 @@ async def test_flood_gets_one_notice(framework: str, fake: FakeBotApi, tmp_path:
         assert "111" in fake.outbox(USER + 1)[-1]["text"]
     finally:
         await running.stop()
+
+
+async def test_danger_is_answered_past_the_flood_limit(
+    framework: str, fake: FakeBotApi, tmp_path: Path, engine: Engine
+) -> None:
+    running = await start_bot(framework, make_config(fake, tmp_path, BOT_FLOOD_PER_MINUTE="3"), engine)
+    try:
+        for update_id in [fake.push_text(USER, "/lienhe") for _ in range(5)]:
+            await running.channel.wait_processed(update_id)
+        assert fake.outbox(USER)[-1]["text"] == FLOOD_NOTICE
+        danger = fake.push_text(USER, "em 13 tuoi dang bi nguoi la doa tung anh neu khong gui them")
+        await running.channel.wait_processed(danger)
+        assert "Gọi 111" in fake.outbox(USER)[-1]["text"]
+    finally:
+        await running.stop()
+
+
+async def test_a_failing_database_still_sends_the_reply(
+    framework: str, fake: FakeBotApi, bot: Running, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Disk full, read-only or locked: the reply (the emergency card above all) goes out anyway,
+    and the fault is logged once, not once per message."""
+    store = bot.channel.assistant.store
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    for name in ("load_session", "save_session", "record_events"):
+        setattr(store, name, refuse)
+    caplog.set_level(logging.INFO)
+    for text in ("em muốn chết", "/lienhe", "em muốn chết"):
+        await bot.channel.wait_processed(fake.push_text(USER, text))
+    texts = [event["text"] for event in fake.outbox(USER)]
+    assert len(texts) == 3 and all("111" in text for text in texts)
+    assert texts[0] == texts[2] and "Gọi 111" in texts[0]
+    faults = [r for r in caplog.records if "database cannot be used" in r.getMessage()]
+    assert len(faults) == 1 and "doctor" in faults[0].getMessage()
 
 
 async def test_group_chat_gets_one_polite_notice(fake: FakeBotApi, bot: Running) -> None:

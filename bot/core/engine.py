@@ -18,7 +18,7 @@ from bot.core import nodes, ui
 from bot.core.types import Action, Button, Event, Incoming, Outcome, Reply, Session
 from bot.understanding.matcher import SUGGEST_AT, Matcher
 from bot.understanding.normalize import Lexicon, fold, nfc, normalize, words
-from bot.understanding.safety import detect_danger
+from bot.understanding.safety import Danger, detect_danger
 
 POSTER_LINK = "poster_"  # `/start poster_<topic>`: the start payload of a poster's QR code
 
@@ -51,6 +51,17 @@ class Engine:
             " ".join(words(nfc(p))): target for target, texts in commands.exact_words.items() for p in texts
         }
 
+    def danger(self, text: str) -> Danger | None:
+        """Does this message say a child is in danger now? Cheap enough for every message, and
+        asked before anything that could hold a message back (flood limits, a failing disk)."""
+        return detect_danger(text, self.lexicon)
+
+    def emergency(self, user_key: str) -> Outcome:
+        """The emergency card on its own, for when the normal path cannot run (a storage fault)."""
+        ctx = nodes.Context(self.content, Session(user_key=user_key), self.rng)
+        ctx.events.append(Event("crisis_shown", detail="fault"))
+        return ctx.outcome(nodes.render(ctx, self.content.flows.commands.emergency), kind="crisis")
+
     def _menu_tokens(self, text: str) -> tuple[str, ...]:
         """Menu words, fillers and messages go through one pipeline so they compare alike."""
         return normalize(text, self.lexicon, all_readings=False).folded
@@ -69,7 +80,7 @@ class Engine:
             outcome = self._command(ctx, text)
             if outcome:
                 return outcome
-        danger = detect_danger(text, self.lexicon)
+        danger = self.danger(text)
         if danger:
             ctx.events.append(Event("crisis_shown", detail=danger.family))
             return ctx.outcome(nodes.render(ctx, self.content.flows.commands.emergency), kind="crisis")

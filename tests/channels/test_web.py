@@ -239,6 +239,27 @@ async def test_rate_limit_per_session_and_per_address(tmp_path: Path, content: C
         await served.stop()
 
 
+async def test_danger_gets_the_emergency_card_past_the_rate_limit(tmp_path: Path, content: Content) -> None:
+    """A student tapping fast hits the limit; their next message tells of danger: it is answered."""
+    served = await serve_web(web_config(tmp_path, BOT_FLOOD_PER_MINUTE="3"), content)
+    try:
+        async with client() as http:
+            url = f"{served.base}/api/message"
+            for _ in range(4):
+                async with http.post(url, json={"text": "/lienhe"}) as response:
+                    await response.read()
+            assert response.status == 429
+            danger = {"text": "em 13 tuoi dang bi nguoi la doa tung anh neu khong gui them"}
+            async with http.post(url, json=danger) as response:
+                assert response.status == 200
+                text = (await response.json())["replies"][0]["text"]
+            assert "Gọi 111" in text and "113" in text
+            async with http.post(url, json={"text": "/lienhe"}) as response:
+                assert response.status == 429  # the limit still holds for everything else
+    finally:
+        await served.stop()
+
+
 async def test_requests_that_are_refused_say_why_in_vietnamese(web: Served) -> None:
     async with client() as http:
         url = f"{web.base}/api/message"

@@ -215,7 +215,8 @@ class WebChat:
         fresh = not SID_PATTERN.match(sid)
         if fresh:
             sid = secrets.token_urlsafe(18)
-        if self.per_client.check(client_address(request)) != "ok" or self.per_session.check(sid) != "ok":
+        limited = self.per_client.check(client_address(request)) != "ok" or self.per_session.check(sid) != "ok"
+        if limited and not (text and await asyncio.to_thread(self.assistant.is_urgent, text)):
             response = _error(429, FLOOD_NOTICE)
             response.headers["Retry-After"] = "60"
             return response
