@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -22,6 +23,7 @@ from bot.core.types import Incoming, Outcome, Reply, Session
 from bot.stats.actions import admin_user_keys, register
 from bot.storage.base import Store
 from bot.storage.sqlite import SqliteStore
+from bot.understanding.semantic import Semantic, load_semantic
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -38,6 +40,20 @@ ActionHandler = Callable[[str, dict[str, Any]], list[Reply] | None]
 
 def default_config() -> Config:
     return Config.load(env={}, dotenv=None)
+
+
+def build_engine(config: Config, content: Content, semantic: Semantic | None = None) -> Engine:
+    """The engine with the semantic layer the settings ask for (BOT_SEMANTIC), its embeddings
+    cached in BOT_DATA_DIR; lexical only when it is off or the model cannot load."""
+    if semantic is None and config.get("BOT_SEMANTIC").strip().lower() not in ("off", "0", "no", "false"):
+        semantic = load_semantic(config.data_dir, progress=_progress)
+    return Engine.build(content, semantic=semantic)
+
+
+def _progress(done: int, total: int) -> None:
+    """A cold start embeds our content once (about a minute on a small server): say so."""
+    if done == total or done % 512 < 64:
+        print(f"Đang chuẩn bị mô hình hiểu nghĩa: {done}/{total} câu…", file=sys.stderr, flush=True)
 
 
 @dataclass
@@ -64,7 +80,7 @@ class Assistant:
     def from_config(cls, config: Config, store: Store | None = None, content: Content | None = None) -> Assistant:
         content = content or load_content(config.knowledge_dir, config.flows_dir)
         store = store or SqliteStore(config.database)
-        return cls(Engine.build(content), store, config.idle_seconds, config=config)
+        return cls(build_engine(config, content), store, config.idle_seconds, config=config)
 
     @property
     def content(self) -> Content:

@@ -159,8 +159,8 @@ def bench_match(content: Content, eval_path: Path) -> int:
     return 0
 
 
-def calibrate(content: Content, eval_path: Path) -> int:
-    """Fit the in-domain logistic model (DOMAIN_WEIGHTS) on an eval set and print the constants.
+def calibrate(engine: Engine, eval_paths: list[Path]) -> int:
+    """Fit the in-domain logistic model (DOMAIN_WEIGHTS) on eval sets and print the constants.
 
     Out-of-scope items are few, so they are weighted up to balance the classes; a small L2 keeps
     the weights modest. Paste the printed constants into bot/understanding/matcher.py.
@@ -170,15 +170,15 @@ def calibrate(content: Content, eval_path: Path) -> int:
     from bot.understanding.matcher import DOMAIN_WEIGHTS
     from bot.understanding.normalize import normalize
 
-    engine = Engine.build(content, seed=0)
     matcher = engine.matcher
     rows, labels = [], []
-    for item in _load_eval(eval_path):
+    for item in [item for path in eval_paths for item in _load_eval(path)]:
         if item["expect"] == "crisis":
             continue
         result = matcher.match(item["q"])
         norm = normalize(item["q"], matcher.lexicon)
-        signals = matcher.domain_signals(norm, result.best.score if result.best else 0.0)
+        best = result.best
+        signals = matcher.domain_signals(norm, best.score if best else 0.0, best.semantic if best else 0.0)
         rows.append([signals[name] for name in DOMAIN_WEIGHTS])
         labels.append(item["expect"] != "fallback")
     x, y = np.array(rows), np.array(labels, dtype=float)

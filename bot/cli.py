@@ -38,8 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     backup = sub.add_parser("backup", help="sao lưu cơ sở dữ liệu (an toàn cả khi trợ lý đang chạy)")
     backup.add_argument("target", nargs="?", type=Path, help="tệp hoặc thư mục đích (mặc định: BOT_DATA_DIR/backup/)")
     bench = sub.add_parser("bench", help="đo hiệu năng")
-    bench.add_argument("what", choices=["match", "calibrate", "telegram", "stats", "broadcast"])
+    bench.add_argument("what", choices=["match", "calibrate", "danger", "worst", "telegram", "stats", "broadcast"])
     bench.add_argument("--eval", type=Path, default=Path("../shared/eval/faq_dev.yaml"))
+    bench.add_argument("--also", type=Path, action="append", default=[], help="calibrate: thêm bộ câu hỏi")
     bench.add_argument("--rounds", type=int, default=5, help="telegram: số lượt đo mỗi kênh")
     bench.add_argument("--updates", type=int, default=400, help="telegram: số cập nhật mỗi lượt")
     bench.add_argument("--subscribers", type=int, default=5000, help="broadcast: số người nhận")
@@ -80,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {error}", file=sys.stderr)
         return 1
     if command == "ask":
-        return _ask(content, args)
+        return _ask(config, content, args)
     if command == "export":
         from bot.exports.cli import run as run_export
 
@@ -94,9 +95,19 @@ def main(argv: list[str] | None = None) -> int:
             from bot.stats.bench import bench_stats
 
             return bench_stats(content)
+        if args.what == "danger":
+            from bot.app import build_engine
+            from bot.bench_danger import bench_danger
+
+            semantic = build_engine(config, content).semantic
+            return bench_danger(content, config.knowledge_dir, semantic, [args.eval])
         from bot.bench import bench_match, calibrate
 
-        return (calibrate if args.what == "calibrate" else bench_match)(content, args.eval)
+        if args.what == "calibrate":
+            from bot.app import build_engine
+
+            return calibrate(build_engine(config, content), [args.eval, *args.also])
+        return bench_match(content, args.eval)
     return _run(config, content, terminal=command == "chat")
 
 
@@ -223,11 +234,13 @@ def ask_one(engine: Engine, query: str) -> Outcome:
     return engine.handle(Incoming("ask", text=query), Session(user_key="ask", started=True))
 
 
-def _ask(content: Content, args: argparse.Namespace) -> int:
+def _ask(config: Config, content: Content, args: argparse.Namespace) -> int:
     if args.batch is None and not args.text:
         print('Hãy nhập câu hỏi, ví dụ: python -m bot ask "con bị bắt nạt trên mạng"', file=sys.stderr)
         return 2
-    engine = Engine.build(content, seed=0)
+    from bot.app import build_engine
+
+    engine = build_engine(config, content)
     if args.batch is not None:
         try:
             queries = args.batch.read_text(encoding="utf-8").splitlines()

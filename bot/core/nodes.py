@@ -45,9 +45,28 @@ def node_type(name: str) -> Callable[[NodeHandler], NodeHandler]:
     return register
 
 
+# Nodes that ask and wait for an answer: a danger message there shows the emergency card, which
+# then offers the way back to the question (onboarding, subscription steps).
+ASKING_TYPES = frozenset({"choice", "sub_start", "sub_kinds", "sub_topics", "sub_age_gate", "sub_group"})
+
+
 def render(ctx: Context, node_id: str) -> list[Reply]:
     node = ctx.content.flows.nodes[node_id]
+    if node.type in ASKING_TYPES:
+        ctx.session.awaiting = node_id
+    elif node.type != "emergency":
+        ctx.session.awaiting = None
     return NODE_HANDLERS[node.type](ctx, node_id)
+
+
+def back_row(ctx: Context) -> Keyboard:
+    """ "Back to the question you were answering": the quiz question, or the step that waits."""
+    if ctx.session.quiz is not None:
+        return ((Button(ui.BACK_TO_QUESTION, "q:continue"),),)
+    awaiting = ctx.session.awaiting
+    if awaiting and awaiting in ctx.content.flows.nodes:
+        return ((Button(ui.BACK_TO_QUESTION, f"n:{awaiting}"),),)
+    return ()
 
 
 def _buttons(ctx: Context, node_id: str) -> Keyboard:
@@ -169,7 +188,7 @@ def _duties(ctx: Context, node_id: str) -> list[Reply]:
 def _emergency(ctx: Context, node_id: str) -> list[Reply]:
     node = ctx.content.flows.nodes[node_id]
     text = node.text.strip() + "\n\n" + contact_lines(ctx.content)
-    return [Reply(text, _buttons(ctx, node_id) + ctx.menu_row())]
+    return [Reply(text, back_row(ctx) + _buttons(ctx, node_id) + ctx.menu_row())]
 
 
 @node_type("forget")

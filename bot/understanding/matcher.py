@@ -25,17 +25,28 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from bot.content.models import Faq, OutOfScope
-from bot.understanding.normalize import Lexicon, Normalized, fold, has_diacritics, nfc, normalize, words
+from bot.understanding.normalize import Lexicon, Normalized, fold, has_diacritics, nfc, normalize, readable, words
+from bot.understanding.semantic import Semantic
 
 ANSWER_AT = 0.5  # in-domain probability from which we answer directly
 SUGGEST_AT = 0.35  # from here up to ANSWER_AT we offer the closest questions as buttons
 MARGIN = 0.03  # the winning topic must beat the runner-up topic by this much in candidate score
 CANDIDATES = 12
 VOTERS = 5
+# The semantic layer: its nearest FAQs join the candidates, and its closeness (e5 cosine mapped
+# from [FLOOR, CEILING] to [0, 1]) takes this share of the fused score.
+SEMANTIC_CANDIDATES = 5
+SEMANTIC_FLOOR, SEMANTIC_CEILING = 0.75, 0.95
+LEXICAL_SHARE = 0.7
 
 # Logistic calibration of "this message is about our domain" (see module docstring).
-DOMAIN_WEIGHTS = {"score": 5.3, "known_bigrams": 7.3, "unknown_spelled": -4.6, "length": 2.8}
-DOMAIN_BIAS = -7.7
+# Fitted by `python -m bot bench calibrate --also tests/data/validation/writer_v1.yaml --also …v2.yaml`
+# (the dev set and two validation writers; writer_v3 stays for measuring), once with the semantic
+# layer and once without (BOT_SEMANTIC=off): the fused score means something else than the lexical one.
+DOMAIN_WEIGHTS = {"score": 0.7, "known_bigrams": 6.6, "unknown_spelled": -5.4, "length": 3.3, "semantic": 2.9}
+DOMAIN_BIAS = -8.8
+LEXICAL_DOMAIN_WEIGHTS = {"score": 1.3, "known_bigrams": 7.0, "unknown_spelled": -5.3, "length": 3.3, "semantic": 0.0}
+LEXICAL_DOMAIN_BIAS = -7.0
 
 
 def units(folded: tuple[str, ...] | list[str]) -> list[str]:
@@ -55,8 +66,9 @@ def features(norm: Normalized) -> list[str]:
 @dataclass(frozen=True)
 class Candidate:
     faq: Faq | OutOfScope
-    score: float  # lexical score in [0, 1]
+    score: float  # lexical and semantic evidence fused, in [0, 1]
     variant: str
+    semantic: float = 0.0  # the semantic part alone, in [0, 1] (0 without the model)
 
 
 @dataclass(frozen=True)
@@ -78,6 +90,7 @@ class Matcher:
         lexicon: Lexicon,
         domain_texts: Iterable[str] = (),
         out_of_scope: Iterable[OutOfScope] = (),
+        semantic: Semantic | None = None,
     ) -> None:
         self.lexicon = lexicon
         self.faqs: list[Faq | OutOfScope] = [*faqs, *out_of_scope]
@@ -87,8 +100,10 @@ class Matcher:
         corpus: list[list[str]] = []
         faq_words: list[set[str]] = [set() for _ in self.faqs]
         self._faq_kept: list[dict[str, set[str]]] = [{} for _ in self.faqs]
+        self._doc_source: list[str] = []
         for index, faq in enumerate(self.faqs):
             for text in (faq.question, *faq.variants):
+                self._doc_source.append(text)
                 norm = normalize(text, lexicon)
                 corpus.append(features(norm))
                 self._doc_faq.append(index)
@@ -109,6 +124,8 @@ class Matcher:
         self._bm25 = bm25s.BM25()
         if corpus:
             self._bm25.index(corpus, show_progress=False)
+        self._doc_vectors = semantic.vectors(self._doc_source) if semantic else None
+        self._query_vector = semantic.query if semantic else None
         self._domain_bigrams: set[tuple[str, str]] = set()
         self._domain_spellings: set[str] = set()
         for text in [*(t for f in faqs for t in (f.question, *f.variants, f.answer)), *domain_texts]:
@@ -132,6 +149,7 @@ class Matcher:
             best_doc_per_faq.setdefault(int(self._doc_faq_array[doc]), int(doc))
             if len(best_doc_per_faq) >= CANDIDATES:
                 break
+        closeness = self._semantic_closeness(text, best_doc_per_faq)
         query = _Query(
             words=query_words,
             weights=[self.idf(w) for w in query_words],
@@ -139,7 +157,10 @@ class Matcher:
             typed={fold(word): word for word in norm.kept if has_diacritics(word)},
         )
         candidates = sorted(
-            (self._score(faq_index, doc, query) for faq_index, doc in best_doc_per_faq.items()),
+            (
+                self._score(faq_index, doc, query, closeness.get(faq_index, 0.0))
+                for faq_index, doc in best_doc_per_faq.items()
+            ),
             key=lambda c: c.score,
             reverse=True,
         )
@@ -150,11 +171,26 @@ class Matcher:
             # Out-of-scope entries are few and do not win votes; their single best match decides.
             ranked, margin = [candidates[0], *(c for c in ranked if c is not candidates[0])], 1.0
         best = ranked[0]
-        confidence = domain_probability(self.domain_signals(norm, best.score))
+        semantic = self._doc_vectors is not None
+        confidence = domain_probability(self.domain_signals(norm, best.score, best.semantic), semantic)
         confident = confidence >= ANSWER_AT and (margin >= MARGIN or confidence >= 0.9)
         return MatchResult(best, tuple(ranked), round(confidence, 4), confident)
 
-    def domain_signals(self, norm: Normalized, best_score: float) -> dict[str, float]:
+    def _semantic_closeness(self, text: str, best_doc_per_faq: dict[int, int]) -> dict[int, float]:
+        """Per FAQ, how close in meaning its nearest wording is (0–1); the semantically nearest
+        FAQs join the lexical candidates (their nearest wording as the variant to compare)."""
+        if self._doc_vectors is None or self._query_vector is None:
+            return {}
+        similarity = self._doc_vectors @ self._query_vector(readable(text, self.lexicon))
+        per_faq = np.full(len(self.faqs), -1.0, dtype=np.float32)
+        np.maximum.at(per_faq, self._doc_faq_array, similarity)
+        for faq_index in np.argsort(-per_faq)[:SEMANTIC_CANDIDATES]:
+            docs = np.flatnonzero(self._doc_faq_array == faq_index)
+            best_doc_per_faq.setdefault(int(faq_index), int(docs[np.argmax(similarity[docs])]))
+        scaled = np.clip((per_faq - SEMANTIC_FLOOR) / (SEMANTIC_CEILING - SEMANTIC_FLOOR), 0.0, 1.0)
+        return {faq_index: float(scaled[faq_index]) for faq_index in best_doc_per_faq}
+
+    def domain_signals(self, norm: Normalized, best_score: float, semantic: float = 0.0) -> dict[str, float]:
         """What says "this message is about our domain": see DOMAIN_WEIGHTS."""
         folded = norm.folded
         bigrams = list(zip(folded, folded[1:]))
@@ -169,6 +205,7 @@ class Matcher:
             "known_bigrams": known_bigrams,
             "unknown_spelled": unknown_spelled,
             "length": min(len(set(folded)), 12) / 12,
+            "semantic": semantic,
         }
 
     def _covers(self, faq_index: int, word: str, typed: dict[str, str]) -> bool:
@@ -180,7 +217,7 @@ class Matcher:
         known = self._faq_kept[faq_index].get(word)
         return spelled is None or not known or spelled in known
 
-    def _score(self, faq_index: int, doc: int, query: _Query) -> Candidate:
+    def _score(self, faq_index: int, doc: int, query: _Query, semantic: float = 0.0) -> Candidate:
         doc_words = self._doc_words[doc]
         total = query.total
         coverage = sum(wt for w, wt in zip(query.words, query.weights) if self._covers(faq_index, w, query.typed))
@@ -190,8 +227,10 @@ class Matcher:
         # one-word question must not match a whole variant on that alone.
         fuzzy *= min(1.0, len(query.words) / 3)
         # Coverage leads; how much of the closest variant was said, and its fuzzy likeness, break ties.
-        score = (0.6 * coverage / total + 0.15 * doc_recall + 0.1 * fuzzy) / 0.85
-        return Candidate(self.faqs[faq_index], round(min(score, 1.0), 4), self._doc_text[doc])
+        lexical = min((0.6 * coverage / total + 0.15 * doc_recall + 0.1 * fuzzy) / 0.85, 1.0)
+        if self._doc_vectors is not None:
+            lexical = LEXICAL_SHARE * lexical + (1 - LEXICAL_SHARE) * semantic
+        return Candidate(self.faqs[faq_index], round(lexical, 4), self._doc_text[doc], round(semantic, 4))
 
 
 @dataclass(frozen=True)
@@ -208,8 +247,9 @@ class _Query:
         object.__setattr__(self, "total", sum(self.weights) or 1.0)
 
 
-def domain_probability(signals: dict[str, float]) -> float:
-    logit = DOMAIN_BIAS + sum(DOMAIN_WEIGHTS[name] * value for name, value in signals.items())
+def domain_probability(signals: dict[str, float], semantic: bool = True) -> float:
+    weights, bias = (DOMAIN_WEIGHTS, DOMAIN_BIAS) if semantic else (LEXICAL_DOMAIN_WEIGHTS, LEXICAL_DOMAIN_BIAS)
+    logit = bias + sum(weights[name] * value for name, value in signals.items())
     return 1 / (1 + math.exp(-logit))
 
 

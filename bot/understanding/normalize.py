@@ -272,3 +272,19 @@ def normalize(text: str, lexicon: Lexicon, all_readings: bool = True) -> Normali
     folded = _apply_synonyms(_expand(_fix_tokens(kept, lexicon), lexicon, all_readings), lexicon)
     typed = has_diacritics(clean)
     return Normalized(text=clean, folded=tuple(folded), kept=kept if typed else (), typed_diacritics=typed)
+
+
+def readable(text: str, lexicon: Lexicon) -> str:
+    """The message as a person would read it, for the semantic model: Telex/VNI leftovers turned
+    into the words they spell ("con tooi bij" → "con tôi bị"), everything else as typed."""
+    vocab = lexicon.vocabulary
+
+    def decode(match: re.Match[str]) -> str:
+        word = match.group(0)
+        token = word.lower()
+        if token in vocab or token in lexicon.abbreviations:
+            return word
+        decoded = decode_keystrokes(token)
+        return decoded if decoded is not None and fold(decoded) in vocab else word
+
+    return _WORD_RE.sub(decode, nfc(text))

@@ -144,3 +144,19 @@ def _detect(form: str) -> Danger | None:
             if not general:
                 return Danger("risk_word", pattern.pattern)
     return None
+
+
+def pattern_families(text: str, lexicon: Lexicon | None = None) -> set[str]:
+    """Every pattern family that matches (for the danger model's inputs), "risk_word" for a risk
+    word outside a general question."""
+    lexicon = lexicon or Lexicon.empty()
+    forms = dict.fromkeys(
+        (" ".join(normalize(text, lexicon, all_readings=False).folded), " ".join(words(fold(nfc(text)))))
+    )
+    found = {
+        family for family, patterns in _COMPILED_STRONG.items() for form in forms for p in patterns if p.search(form)
+    }
+    for form in forms:
+        if any(p.search(form) for p in _COMPILED_WEAK) and not any(g.search(form) for g in _COMPILED_GENERAL):
+            found.add("risk_word")
+    return found
