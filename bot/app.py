@@ -42,10 +42,13 @@ def default_config() -> Config:
     return Config.load(env={}, dotenv=None)
 
 
+SEMANTIC_OFF = ("off", "0", "no", "false")
+
+
 def build_engine(config: Config, content: Content, semantic: Semantic | None = None) -> Engine:
     """The engine with the semantic layer the settings ask for (BOT_SEMANTIC), its embeddings
     cached in BOT_DATA_DIR; lexical only when it is off or the model cannot load."""
-    if semantic is None and config.get("BOT_SEMANTIC").strip().lower() not in ("off", "0", "no", "false"):
+    if semantic is None and config.get("BOT_SEMANTIC").strip().lower() not in SEMANTIC_OFF:
         semantic = load_semantic(config.data_dir, progress=_progress)
     return Engine.build(content, semantic=semantic)
 

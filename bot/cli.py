@@ -103,11 +103,18 @@ def main(argv: list[str] | None = None) -> int:
             return bench_danger(content, config.knowledge_dir, semantic, [args.eval])
         from bot.bench import bench_match, calibrate
 
+        if args.what == "worst":
+            from bot.app import build_engine
+            from bot.bench import bench_worst
+
+            return bench_worst(content, build_engine(config, content))
         if args.what == "calibrate":
             from bot.app import build_engine
 
             return calibrate(build_engine(config, content), [args.eval, *args.also])
-        return bench_match(content, args.eval)
+        from bot.app import build_engine
+
+        return bench_match(content, args.eval, build_engine(config, content).semantic)
     return _run(config, content, terminal=command == "chat")
 
 

@@ -47,10 +47,15 @@ def engine(content: Content) -> Engine:
     return Engine.build(content, seed=1)
 
 
+# Embeddings are derived data keyed by a hash of the text: kept between test runs on one machine
+# (a fresh machine computes them once, a few minutes), never inside the checkout.
+EMBEDDING_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "antoanso-tests"
+
+
 @pytest.fixture(scope="session")
-def semantic(tmp_path_factory: pytest.TempPathFactory) -> Semantic:
+def semantic() -> Semantic:
     """The real semantic model, its embedding cache shared by the whole session."""
-    layer = load_semantic(tmp_path_factory.mktemp("semantic"))
+    layer = load_semantic(EMBEDDING_CACHE)
     assert layer is not None, f"the semantic model did not load: {load_failure()}"
     return layer
 

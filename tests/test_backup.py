@@ -3,7 +3,6 @@ restorable, never overwriting an older copy, and without today's visitor digests
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import stat
 import subprocess
@@ -16,6 +15,7 @@ from bot.core.engine import Engine
 from bot.core.types import Session
 from bot.storage.sqlite import SqliteStore
 from tests.stats.helpers import at, converse
+from tests.subprocess_env import clean_env
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,7 +43,7 @@ def test_backup_of_a_database_in_use_holds_the_latest_writes(tmp_path: Path) -> 
 
 
 def run_backup(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_"))}
+    env = clean_env()
     env["BOT_DATA_DIR"] = str(tmp_path / "data")
     return subprocess.run(
         [sys.executable, "-m", "bot", "backup", *args],

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.subprocess_env import clean_env
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(*args: str, cwd: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_"))}
+    env = clean_env()
     env.update(BOT_KNOWLEDGE_DIR=str(ROOT / "knowledge"), BOT_FLOWS_DIR=str(ROOT / "flows"))
     return subprocess.run(
         [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True, cwd=cwd, env=env, timeout=120

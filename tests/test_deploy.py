@@ -20,6 +20,7 @@ import yaml
 
 from bot.channels.web.server import WebChat
 from bot.config import SETTINGS, Config
+from tests.subprocess_env import clean_env
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -229,7 +230,7 @@ def test_server_wrapper_runs_commands_with_the_service_settings(tmp_path: Path) 
     settings = tmp_path / "antoanso.env"
     example = (DEPLOY / "antoanso.env.example").read_text(encoding="utf-8")
     settings.write_text(example.replace("BOT_WEB_PORT=8080", "BOT_WEB_PORT=8099"), encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_"))}
+    env = clean_env()
     env.update(
         ANTOANSO_ENV_FILE=str(settings),
         ANTOANSO_DATA_DIR=str(tmp_path / "state"),

@@ -3,7 +3,6 @@ a real SQLite file, the fake Bot API server over HTTP, and a closed port."""
 
 from __future__ import annotations
 
-import os
 import socket
 import sqlite3
 import subprocess
@@ -20,6 +19,7 @@ from bot.config import Config
 from bot.doctor import Finding
 from bot.storage.sqlite import SqliteStore
 from tests.fake_bot_api import BOT_USER, FakeBotApi
+from tests.subprocess_env import clean_env
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456789:AAH-sEcReT_tOkEn-for-doctor_0123456789"
@@ -257,7 +257,7 @@ async def test_webhook_delivery_errors(tmp_path: Path, fake: FakeWithWebhookErro
 
 
 def run_doctor(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_"))}
+    clean = clean_env()
     clean.update({"BOT_KNOWLEDGE_DIR": str(ROOT / "knowledge"), "BOT_FLOWS_DIR": str(ROOT / "flows"), **env})
     return subprocess.run(
         [sys.executable, "-m", "bot", "doctor"], cwd=tmp_path, env=clean, capture_output=True, text=True, timeout=120

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import shutil
 import signal
 import socket
@@ -22,6 +21,7 @@ from bot.core.types import Incoming
 from bot.reload import ContentReloader
 from bot.storage.memory import MemoryStore
 from tests.content_edits import NEW_NAME, OLD_NAME, copy_content, edit
+from tests.subprocess_env import clean_env
 
 
 def contacts_text(assistant: Assistant) -> str:
@@ -60,7 +60,7 @@ async def test_sighup_reloads_the_running_assistant(tmp_path: Path) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_"))}
+    env = clean_env()
     env.update(BOT_KNOWLEDGE_DIR=str(knowledge), BOT_FLOWS_DIR=str(flows), BOT_WEB_PORT=str(port))
     process = await asyncio.create_subprocess_exec(
         sys.executable,

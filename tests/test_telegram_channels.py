@@ -48,6 +48,7 @@ from tests.content_edits import NEW_NAME, OLD_NAME, break_menu, copy_content, re
 from tests.conversation_runner import Seen, conversation_files, pick_button, run_conversation
 from tests.fake_bot_api import TEST_TOKEN, FakeBotApi
 from tests.stats.helpers import assert_anonymous
+from tests.subprocess_env import clean_env
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = TEST_TOKEN
@@ -525,7 +526,7 @@ class Process:
 
     async def start(self) -> None:
         env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_"))},
+            **clean_env(),
             "TELEGRAM_BOT_TOKEN": TOKEN,
             "TELEGRAM_API_BASE": self.fake.base,
             "BOT_FRAMEWORK": self.framework,

@@ -42,7 +42,6 @@ class Engine:
         vocabulary = [text for faq in kb.faqs for text in (faq.question, *faq.variants, faq.answer)]
         vocabulary += [tip.text for tip in kb.tips]
         vocabulary += [phrase for entry in kb.out_of_scope for phrase in entry.phrases]
-        vocabulary += [example.q for example in kb.danger_examples]
         lexicon = Lexicon.build(kb.abbreviations, kb.synonym_groups, vocabulary)
         matcher = Matcher(kb.faqs, lexicon, [tip.text for tip in kb.tips], kb.out_of_scope, semantic)
         ordinary = [phrase for entry in kb.out_of_scope for phrase in entry.phrases] + [tip.text for tip in kb.tips]
@@ -91,12 +90,16 @@ class Engine:
             outcome = self._command(ctx, text)
             if outcome:
                 return outcome
+        exact = self._exact_words.get(" ".join(words(nfc(text))))
+        if exact:  # a whole message that is one of the flows' command words ("dừng", "hủy đăng ký")
+            ctx.events.append(Event("menu_word"))
+            return ctx.outcome(nodes.render(ctx, exact), kind="command")
         danger = self.danger(text)
         if danger:
             ctx.events.append(Event("crisis_shown", detail=danger.family))
             replies = nodes.render(ctx, self.content.flows.commands.emergency)
             return ctx.outcome(replies + self._answer_after_card(ctx, text, danger), kind="crisis")
-        word_target = self._exact_words.get(" ".join(words(nfc(text)))) or self._menu_word(text)
+        word_target = self._menu_word(text)
         if word_target:
             ctx.events.append(Event("menu_word"))
             return ctx.outcome(nodes.render(ctx, word_target), kind="command")

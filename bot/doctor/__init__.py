@@ -15,6 +15,7 @@ from bot.config import Config
 from bot.doctor.content import check_content
 from bot.doctor.database import check_database
 from bot.doctor.finding import Finding, Status
+from bot.doctor.semantic import check_semantic
 from bot.doctor.settings import check_settings, describe_mode
 from bot.doctor.telegram import check_telegram, webhook_findings
 
@@ -23,6 +24,7 @@ __all__ = [
     "Status",
     "check_content",
     "check_database",
+    "check_semantic",
     "check_settings",
     "check_telegram",
     "describe_mode",
@@ -39,6 +41,7 @@ async def diagnose(config: Config, timeout: float = 10.0) -> list[Finding]:
     findings = check_settings(config)
     findings += await asyncio.to_thread(check_content, config)
     findings += check_database(config)
+    findings += await asyncio.to_thread(check_semantic, config)
     findings += await check_telegram(config, timeout)
     return findings
 

@@ -34,6 +34,7 @@ from bot.understanding.semantic import Semantic
 # Trained models by a hash of what they learned from: a reload or a second engine with the same
 # examples reuses them instead of training again (seconds with the semantic features).
 _trained: dict[str, tuple[DangerModel, DangerNet | None]] = {}
+MIN_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ class DangerDetector:
     def score(self, text: str) -> tuple[Reading, float | None, float]:
         """The reading, the learned model's logit (None without a model) and its threshold."""
         reading = read(text, self.lexicon)
-        if not reading.folded:
+        if len(reading.folded) < MIN_WORDS:  # too short to tell a story: patterns alone decide
             return reading, None, 0.0
         if self.net is not None and self.semantic is not None:
             vector = self.semantic.query(readable(text, self.lexicon))
@@ -120,7 +121,7 @@ class DangerDetector:
 
 def read(text: str, lexicon: Lexicon) -> Reading:
     folded = normalize(text, lexicon, all_readings=False).folded
-    return Reading(folded, cues(folded), pattern_families(text, lexicon))
+    return Reading(folded, cues(folded), pattern_families(text, lexicon, folded))
 
 
 def _model_key(training: Sequence[Example], semantic: Semantic | None) -> str:

@@ -12,8 +12,20 @@ from __future__ import annotations
 from functools import lru_cache
 
 import bogo
+import bogo.core
 
 _VNI = bogo.get_vni_definition()
+
+
+class _Silent:
+    """BoGo logs every keystroke with `logging.debug` on the root logger: that call installs a
+    root handler by itself (logging.basicConfig) and would put message text in a debug log."""
+
+    def debug(self, *_args: object, **_kwargs: object) -> None:
+        pass
+
+
+bogo.core.logging = _Silent()  # type: ignore[attr-defined]
 _TELEX_KEYS = frozenset("sfrxjwz")  # tone and hook keys; doubled vowels and dd are seen by BoGo itself
 _MAX_LENGTH = 12  # the longest Vietnamese syllable typed as keys ("nghieengx") is 9-10 keys
 

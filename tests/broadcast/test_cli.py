@@ -4,7 +4,6 @@ queueing without a token, status and cancel, and sending by itself with a progre
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 import time
@@ -14,12 +13,13 @@ from bot.broadcast.outbox import Outbox
 from bot.storage.sqlite import SqliteStore
 from tests.broadcast.helpers import TOKEN, seed, service
 from tests.fake_bot_api import FakeBotApi
+from tests.subprocess_env import clean_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _env(data: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_"))}
+    env = clean_env()
     env.update(
         BOT_DATA_DIR=str(data),
         BOT_KNOWLEDGE_DIR=str(ROOT / "knowledge"),

@@ -9,7 +9,6 @@ that pace), so 2,000 recipients take about two seconds.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 import time
@@ -19,6 +18,7 @@ from bot.broadcast.outbox import Outbox
 from bot.storage.sqlite import SqliteStore
 from tests.broadcast.helpers import TOKEN, broadcast, seed, send_all
 from tests.fake_bot_api import FakeBotApi
+from tests.subprocess_env import clean_env
 
 ROOT = Path(__file__).resolve().parents[2]
 RECIPIENTS = 2000
@@ -26,7 +26,7 @@ CONCURRENCY = 8  # the sender's limit on messages in flight (BroadcastService de
 
 
 async def _sender(fake: FakeBotApi, data: Path) -> asyncio.subprocess.Process:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_"))}
+    env = clean_env()
     env.update(
         TELEGRAM_BOT_TOKEN=TOKEN,
         TELEGRAM_API_BASE=fake.base,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import os
 import sys
 import time
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from bot.serve import serve
 from bot.storage.sqlite import SqliteStore
 from tests.broadcast.helpers import broadcast, seed
 from tests.fake_bot_api import FakeBotApi
+from tests.subprocess_env import clean_env
 from tests.test_telegram_channels import TOKEN, Chat, Process, Running, make_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -186,7 +186,7 @@ async def test_the_running_assistant_sends_what_the_command_line_queued(
     bot = Process(fake, framework, tmp_path)
     try:
         await bot.start()
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_"))}
+        env = clean_env()
         env.update(BOT_DATA_DIR=str(data), BOT_FLOWS_DIR=str(ROOT / "flows"), PYTHONPATH=str(ROOT))
         command = await asyncio.create_subprocess_exec(
             *(sys.executable, "-m", "bot", "broadcast", "--text", "Xếp hàng từ dòng lệnh", "--yes"),

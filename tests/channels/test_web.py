@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
-import os
 import re
 import signal
 import socket
@@ -30,6 +29,7 @@ from bot.core.types import Document, Incoming, Outcome, Reply
 from bot.storage.sqlite import SqliteStore
 from tests.conversation_runner import CONVERSATIONS, Seen, conversation_files, pick_button, run_conversation
 from tests.stats.helpers import assert_anonymous
+from tests.subprocess_env import clean_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -355,7 +355,7 @@ def _free_port() -> int:
 
 
 def _bot_env(tmp_path: Path, port: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_"))}
+    env = clean_env()
     env.update(
         BOT_KNOWLEDGE_DIR=str(ROOT / "knowledge"),
         BOT_FLOWS_DIR=str(ROOT / "flows"),

@@ -30,6 +30,7 @@ from bot.core.engine import Engine
 from bot.core.types import Document, Incoming, Outcome, Reply
 from bot.storage.sqlite import SqliteStore
 from tests.channels.test_web import web_config
+from tests.subprocess_env import clean_env
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
@@ -68,7 +69,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_"))}
+    env = clean_env()
     env.update(
         BOT_KNOWLEDGE_DIR=str(ROOT / "knowledge"),
         BOT_FLOWS_DIR=str(ROOT / "flows"),

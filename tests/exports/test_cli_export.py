@@ -12,12 +12,13 @@ import pytest
 
 from bot.cli import main
 from tests.exports.conftest import BOT
+from tests.subprocess_env import clean_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_"))}
+    clean = clean_env()
     clean.update(BOT_KNOWLEDGE_DIR=str(ROOT / "knowledge"), BOT_FLOWS_DIR=str(ROOT / "flows"), **env)
     return subprocess.run(
         [sys.executable, "-m", "bot", "export", *args], capture_output=True, text=True, cwd=cwd, env=clean, timeout=120
