@@ -90,19 +90,17 @@ class Engine:
             outcome = self._command(ctx, text)
             if outcome:
                 return outcome
-        exact = self._exact_words.get(" ".join(words(nfc(text))))
-        if exact:  # a whole message that is one of the flows' command words ("dừng", "hủy đăng ký")
+        # A whole message that is one of the flows' command words ("dừng", "hủy đăng ký", "menu ở
+        # đâu vậy") says nothing else: it is answered as the command, before the danger check.
+        word_target = self._exact_words.get(" ".join(words(nfc(text)))) or self._menu_word(text)
+        if word_target:
             ctx.events.append(Event("menu_word"))
-            return ctx.outcome(nodes.render(ctx, exact), kind="command")
+            return ctx.outcome(nodes.render(ctx, word_target), kind="command")
         danger = self.danger(text)
         if danger:
             ctx.events.append(Event("crisis_shown", detail=danger.family))
             replies = nodes.render(ctx, self.content.flows.commands.emergency)
             return ctx.outcome(replies + self._answer_after_card(ctx, text, danger), kind="crisis")
-        word_target = self._menu_word(text)
-        if word_target:
-            ctx.events.append(Event("menu_word"))
-            return ctx.outcome(nodes.render(ctx, word_target), kind="command")
         return self._answer(ctx, text)
 
     # -- free text -------------------------------------------------------------------------

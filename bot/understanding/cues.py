@@ -23,7 +23,8 @@ CUES: dict[str, str] = {
     r"|lam sao de|nhu the nao de|can lam gi de|co nen)\b",
     "general": r"\b(dau hieu|la gi|xu phat|luat|quy trinh|quy dinh|thu doan|cach phong|cach nhan biet|nhan biet"
     r"|bao nhieu tuoi|thong thuong|noi chung)\b",
-    "now": r"\b(bay gio|gio nay|ngay bay gio|dang|vua|vua moi|toi nay|dem nay|chieu nay|sang nay|hom nay|luc nay"
+    # "dang" is đang (now) but also đăng (to post, to register): not before what one posts.
+    "now": r"\b(bay gio|gio nay|ngay bay gio|dang(?! (ky|ki|nhap|bai|anh|hinh|len|tai|clip|video|story|tin|status))|vua|vua moi|toi nay|dem nay|chieu nay|sang nay|hom nay|luc nay"
     r"|sap|chua ve|khong ve|tu hom qua|tu toi qua|tu sang|tu chieu|ngay lap tuc|cuu|gap lam|nhanh len)\b",
     "alone": r"\b(mot minh|khong co ai|vang nha|di vang|di lam xa|o nha mot)\b",
     "stranger": r"\b(nguoi la|nguoi quen (tren|qua) mang|quen (tren|qua) (mang|game|facebook|zalo|tiktok)"

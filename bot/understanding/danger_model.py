@@ -30,7 +30,7 @@ import numpy as np
 from bot.understanding.cues import CUES, cues
 from bot.understanding.safety import STRONG
 
-VERSION = 2  # bump when features or training change: cached models of another version are ignored
+VERSION = 3  # bump when features or training change: cached models of another version are ignored
 FEATURE_BITS = 15
 FEATURES = 1 << FEATURE_BITS
 ITERATIONS = 400
@@ -38,7 +38,7 @@ LEARNING_RATE = 2.0
 L2 = 1e-4
 FAQ_WEIGHT = 0.3  # FAQ wordings are easy negatives and many: they must not drown the hard ones
 # Logit from which a message is treated as danger now (see the module docstring).
-THRESHOLD = -0.5
+THRESHOLD = 0.0
 
 
 def lexical_terms(folded: Sequence[str]) -> list[int]:

@@ -34,7 +34,7 @@ from bot.understanding.semantic import Semantic
 # Trained models by a hash of what they learned from: a reload or a second engine with the same
 # examples reuses them instead of training again (seconds with the semantic features).
 _trained: dict[str, tuple[DangerModel, DangerNet | None]] = {}
-MIN_WORDS = 3
+MIN_WORDS = 5
 
 
 @dataclass(frozen=True)
