@@ -54,7 +54,7 @@ def build_engine(config: Config, content: Content, semantic: Semantic | None = N
 
 
 def _progress(done: int, total: int) -> None:
-    """A cold start embeds our content once (about a minute on a small server): say so."""
+    """A cold start embeds our content once (a few minutes on a small server): say so."""
     if done == total or done % 512 < 64:
         print(f"Đang chuẩn bị mô hình hiểu nghĩa: {done}/{total} câu…", file=sys.stderr, flush=True)
 
