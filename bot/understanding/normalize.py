@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -288,3 +288,16 @@ def readable(text: str, lexicon: Lexicon) -> str:
         return decoded if decoded is not None and fold(decoded) in vocab else word
 
     return _WORD_RE.sub(decode, nfc(text))
+
+
+def squeeze_repeats(tokens: Sequence[str], longest: int = 5) -> list[str]:
+    """Runs of one word group repeated over and over ("ep gui ep gui ep gui …") kept to two: a
+    pasted wall of repeats says no more than twice, and costs the danger patterns far less."""
+    out: list[str] = []
+    for token in tokens:
+        out.append(token)
+        for size in range(1, longest + 1):
+            if len(out) >= 3 * size and out[-size:] == out[-2 * size : -size] == out[-3 * size : -2 * size]:
+                del out[-size:]
+                break
+    return out

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.understanding.normalize import Lexicon, fold, nfc, normalize, words
+from bot.understanding.normalize import Lexicon, fold, nfc, normalize, squeeze_repeats, words
 
 _CHILD = r"(con|chau|be|em|ban|no|thang be|con gai|con trai|hoc sinh)"
 _TIME = r"(toi nay|dem nay|bay gio|chieu nay|sang mai|ngay mai|hom nay|luc nay|ngay lap tuc|ngay|sap|vua|dang|tu sang|tu chieu|tu toi|tu hom qua|tu toi qua)"
@@ -129,8 +129,8 @@ class Danger:
 def detect_danger(text: str, lexicon: Lexicon | None = None) -> Danger | None:
     """The first danger signal found, or None. Tries the expanded and the plain folded forms."""
     lexicon = lexicon or Lexicon.empty()
-    expanded = " ".join(normalize(text, lexicon, all_readings=False).folded)
-    plain = " ".join(words(fold(nfc(text))))
+    expanded = " ".join(squeeze_repeats(normalize(text, lexicon, all_readings=False).folded))
+    plain = " ".join(squeeze_repeats(words(fold(nfc(text)))))
     for form in dict.fromkeys((expanded, plain)):
         found = _detect(form)
         if found:
@@ -157,7 +157,7 @@ def pattern_families(text: str, lexicon: Lexicon | None = None, folded: Sequence
     lexicon = lexicon or Lexicon.empty()
     if folded is None:
         folded = normalize(text, lexicon, all_readings=False).folded
-    forms = dict.fromkeys((" ".join(folded), " ".join(words(fold(nfc(text))))))
+    forms = dict.fromkeys((" ".join(squeeze_repeats(folded)), " ".join(squeeze_repeats(words(fold(nfc(text)))))))
     found = {
         family for family, patterns in _COMPILED_STRONG.items() for form in forms for p in patterns if p.search(form)
     }
