@@ -18,7 +18,7 @@ import yaml
 
 from bot.content.loader import Content, load_yaml
 from bot.content.models import DangerExample
-from bot.core.engine import Engine
+from bot.core.engine import Engine, ordinary_texts
 from bot.understanding.detector import DangerDetector
 from bot.understanding.semantic import Semantic
 
@@ -67,9 +67,8 @@ def bench_danger(content: Content, knowledge_dir: Path, semantic: Semantic | Non
     if len(writers) < 2:
         print("Cần ít nhất hai tệp trong knowledge/danger_examples/ để đo chéo.", file=sys.stderr)
         return 2
-    kb = content.knowledge
-    faqs = kb.faqs
-    ordinary = [phrase for entry in kb.out_of_scope for phrase in entry.phrases] + [tip.text for tip in kb.tips]
+    faqs = content.knowledge.faqs
+    ordinary = ordinary_texts(content)
     sets = measuring_sets(extra)
     print("Mỗi ô: bắt được / báo nhầm, ở ngưỡng (lệch so với ngưỡng đang dùng):")
     layers = [("chỉ từ vựng", None)] + ([("từ vựng + ngữ nghĩa", semantic)] if semantic else [])

@@ -46,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--subscribers", type=int, default=5000, help="broadcast: số người nhận")
     bench.add_argument("--rate", type=int, default=30, help="broadcast: giới hạn tin/giây của máy chủ giả")
     bench.add_argument("--framework", choices=["aiogram", "ptb"], help="broadcast: thư viện (mặc định BOT_FRAMEWORK)")
+    sub.add_parser("seed", help="(người phát triển) tính trước vectơ nghĩa của nội dung và ghi vào gói")
     add_broadcast_parser(sub)
     add_export_parser(sub)
     add_report_parser(sub)
@@ -82,6 +83,27 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if command == "ask":
         return _ask(config, content, args)
+    if command == "seed":
+        from bot.app import build_engine
+        from bot.core.engine import ordinary_texts
+        from bot.understanding.detector import training_set
+        from bot.understanding.normalize import readable
+        from bot.understanding.semantic import SHIPPED, write_shipped
+
+        engine = build_engine(config, content)
+        if engine.semantic is None:
+            print("Mô hình hiểu nghĩa không nạp được (xem python -m bot doctor).", file=sys.stderr)
+            return 1
+        kb = content.knowledge
+        texts, _, _ = training_set(kb.danger_examples, kb.faqs, ordinary_texts(content))
+        engine.semantic.vectors([readable(text, engine.lexicon) for text in texts])  # the danger model's too
+        print(f"Đã ghi {write_shipped()} vectơ vào {SHIPPED}")
+        from bot.understanding.detector import SHIPPED_MODEL, write_shipped_model
+
+        assert engine.detector is not None
+        write_shipped_model(engine.detector)
+        print(f"Đã ghi mô hình phát hiện nguy hiểm vào {SHIPPED_MODEL}")
+        return 0
     if command == "export":
         from bot.exports.cli import run as run_export
 

@@ -22,7 +22,15 @@ from bot.understanding.normalize import Lexicon, fold, nfc, normalize, words
 from bot.understanding.safety import Danger, detect_danger
 from bot.understanding.semantic import Semantic
 
-POSTER_LINK = "poster_"  # `/start poster_<topic>`: the start payload of a poster's QR code
+POSTER_LINK = "poster_"
+
+
+def ordinary_texts(content: Content) -> list[str]:
+    """What else people send that is not danger (tips, out-of-scope phrases): danger-model negatives."""
+    kb = content.knowledge
+    return [phrase for entry in kb.out_of_scope for phrase in entry.phrases] + [
+        tip.text for tip in kb.tips
+    ]  # `/start poster_<topic>`: the start payload of a poster's QR code
 
 
 @dataclass
@@ -44,8 +52,7 @@ class Engine:
         vocabulary += [phrase for entry in kb.out_of_scope for phrase in entry.phrases]
         lexicon = Lexicon.build(kb.abbreviations, kb.synonym_groups, vocabulary)
         matcher = Matcher(kb.faqs, lexicon, [tip.text for tip in kb.tips], kb.out_of_scope, semantic)
-        ordinary = [phrase for entry in kb.out_of_scope for phrase in entry.phrases] + [tip.text for tip in kb.tips]
-        detector = DangerDetector.build(lexicon, kb.danger_examples, kb.faqs, semantic, ordinary)
+        detector = DangerDetector.build(lexicon, kb.danger_examples, kb.faqs, semantic, ordinary_texts(content))
         return cls(content, matcher, lexicon, random.Random(seed), detector, semantic)
 
     def __post_init__(self) -> None:

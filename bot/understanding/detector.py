@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -68,21 +69,16 @@ class DangerDetector:
     ) -> DangerDetector:
         """Train on the danger examples, with every FAQ wording and the `ordinary` texts (tips,
         out-of-scope phrases: what else people send) as messages that are not danger."""
-        texts = [example.q for example in examples]
-        labels = [example.crisis for example in examples]
-        weights = [1.0] * len(texts)
+        texts, labels, weights = training_set(examples, faqs, ordinary)
         if not any(labels):
             return cls(lexicon, None, None, semantic)
-        others = [(text, FAQ_WEIGHT) for faq in faqs for text in (faq.question, *faq.variants)]
-        for text, weight in [*others, *((text, 1.0) for text in ordinary)]:
-            texts.append(text)
-            labels.append(False)
-            weights.append(weight)
         readings = [read(text, lexicon) for text in texts]
         training = [Example(r.folded, crisis, weight) for r, crisis, weight in zip(readings, labels, weights)]
         key = _model_key(training, semantic)
         cache = semantic.cache if semantic else None
         if key not in _trained and cache is not None and (blob := cache.model(key)) is not None:
+            _trained[key] = unpack(blob)
+        if key not in _trained and (blob := _shipped_model(key)) is not None:
             _trained[key] = unpack(blob)
         if key not in _trained:
             model, net = DangerModel.train(training), None
@@ -119,9 +115,42 @@ class DangerDetector:
         return reading, None, 0.0
 
 
+def training_set(
+    examples: Sequence[DangerExample], faqs: Sequence[Faq], ordinary: Sequence[str]
+) -> tuple[list[str], list[bool], list[float]]:
+    """Texts, labels and weights the learned models are fitted on."""
+    texts = [example.q for example in examples]
+    labels = [example.crisis for example in examples]
+    weights = [1.0] * len(texts)
+    others = [(text, FAQ_WEIGHT) for faq in faqs for text in (faq.question, *faq.variants)]
+    for text, weight in [*others, *((text, 1.0) for text in ordinary)]:
+        texts.append(text)
+        labels.append(False)
+        weights.append(weight)
+    return texts, labels, weights
+
+
 def read(text: str, lexicon: Lexicon) -> Reading:
     folded = normalize(text, lexicon, all_readings=False).folded
     return Reading(folded, cues(folded), pattern_families(text, lexicon, folded))
+
+
+# The models trained on the shipped content, written by `python -m bot seed` (training the network
+# takes about a minute on a small server): used when the content they learned from is unchanged.
+SHIPPED_MODEL = Path(__file__).resolve().parent / "shipped_danger_model.bin"
+
+
+def _shipped_model(key: str) -> bytes | None:
+    if not SHIPPED_MODEL.exists():
+        return None
+    stored_key, _, blob = SHIPPED_MODEL.read_bytes().partition(b"\n")
+    return blob if stored_key.decode() == key else None
+
+
+def write_shipped_model(detector: DangerDetector) -> None:
+    """Keep the detector's trained models in the package (see SHIPPED_MODEL)."""
+    key = next(k for k, models in _trained.items() if models[0] is detector.model)
+    SHIPPED_MODEL.write_bytes(key.encode() + b"\n" + pack(detector.model, detector.net))
 
 
 def _model_key(training: Sequence[Example], semantic: Semantic | None) -> str:

@@ -160,7 +160,9 @@ def embed_cached(
     keys = [text_key(embedder.model_id, text) for text in texts]
     unique = list(dict.fromkeys(keys))
     on_disk = cache.get(unique) if cache else {}
-    stored = {k: on_disk[k] if k in on_disk else _recent[k] for k in unique if k in on_disk or k in _recent}
+    shipped = _shipped_vectors()
+    known = (on_disk, _recent, shipped)
+    stored = {k: next(source[k] for source in known if k in source) for k in unique if any(k in s for s in known)}
     missing = [k for k in unique if k not in stored]
     text_of = dict(zip(keys, texts))
     for start in range(0, len(missing), batch):
@@ -175,6 +177,33 @@ def embed_cached(
     if not keys:
         return np.zeros((0, 0), dtype=np.float32)
     return np.stack([np.frombuffer(stored[k], dtype=np.float32) for k in keys])
+
+
+# Vectors of the shipped content, computed once by `python -m bot seed` and kept in the package, so
+# that a fresh install answers in seconds instead of embedding everything first. Keyed like the
+# cache: an edited text is simply not found here and gets embedded.
+SHIPPED = Path(__file__).resolve().parent / "shipped_vectors.npz"
+_shipped: dict[str, bytes] | None = None
+
+
+def _shipped_vectors() -> dict[str, bytes]:
+    global _shipped
+    if _shipped is None:
+        _shipped = {}
+        if SHIPPED.exists():
+            with np.load(SHIPPED) as data:
+                for key, vector in zip(data["keys"], data["vectors"].astype(np.float32)):
+                    _shipped[bytes(key).hex()] = vector.tobytes()
+    return _shipped
+
+
+def write_shipped(path: Path = SHIPPED) -> int:
+    """Keep every vector computed in this process (after building the engine) in the package."""
+    keys = sorted(_recent)
+    vectors = np.stack([np.frombuffer(_recent[k], dtype=np.float32) for k in keys]).astype(np.float16)
+    digests = np.array([bytes.fromhex(k) for k in keys], dtype="S32")
+    np.savez(path, keys=digests, vectors=vectors)
+    return len(keys)
 
 
 class QueryVectors:
