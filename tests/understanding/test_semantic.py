@@ -38,6 +38,7 @@ class Counting:
 @pytest.fixture
 def counting(semantic: Semantic, monkeypatch: pytest.MonkeyPatch) -> Counting:
     monkeypatch.setattr(semantic_module, "_recent", {})  # no help from vectors computed earlier
+    monkeypatch.setattr(semantic_module, "_shipped", {})  # nor from those shipped with the package
     return Counting(semantic.embedder)
 
 
