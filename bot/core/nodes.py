@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -161,11 +162,21 @@ def _contacts(ctx: Context, node_id: str) -> list[Reply]:
     return [Reply(node.text + "\n\n" + contact_lines(ctx.content), _buttons(ctx, node_id) + ctx.menu_row())]
 
 
-def contact_lines(content: Content) -> str:
+def contact_lines(content: Content, *, placeholders: bool = True) -> str:
+    """One line per contact, the number once (a name like "Tổng đài … 111" already carries it).
+
+    `placeholders=False` leaves out a contact the ward has not filled in yet: a crisis card must not
+    send anyone to "phường sẽ cập nhật số điện thoại".
+    """
     lines = []
     for contact in content.knowledge.contacts:
-        phone = contact.phone or ui.PLACEHOLDER_PHONE
-        lines.append(f"☎️ {phone} – {contact.name}" + (f" ({contact.hours})" if contact.hours else ""))
+        if not placeholders and (contact.placeholder or not contact.phone):
+            continue
+        if contact.phone and re.search(rf"(?<!\d){re.escape(contact.phone)}(?!\d)", contact.name):
+            lines.append(f"☎️ {contact.name}" + (f" – {contact.hours}" if contact.hours else ""))
+        else:
+            hours = f" ({contact.hours})" if contact.hours else ""
+            lines.append(f"☎️ {contact.phone or ui.PLACEHOLDER_PHONE} – {contact.name}{hours}")
     return "\n".join(lines)
 
 
@@ -187,7 +198,7 @@ def _duties(ctx: Context, node_id: str) -> list[Reply]:
 @node_type("emergency")
 def _emergency(ctx: Context, node_id: str) -> list[Reply]:
     node = ctx.content.flows.nodes[node_id]
-    text = node.text.strip() + "\n\n" + contact_lines(ctx.content)
+    text = node.text.strip() + "\n\n" + contact_lines(ctx.content, placeholders=False)
     return [Reply(text, back_row(ctx) + _buttons(ctx, node_id) + ctx.menu_row())]
 
 
