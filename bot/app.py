@@ -101,6 +101,18 @@ class Assistant:
         """A danger message: channels let it through every limit they apply."""
         return bool(text) and self.engine.danger(text) is not None
 
+    def answered_before(self, channel: str, update_id: int) -> bool:
+        """This channel update was answered already (before a restart, too). A failing database
+        says no: answering twice beats never answering."""
+        delivered = getattr(self.store, "delivered", None)
+        return delivered is not None and bool(self._stored(delivered.seen, channel, update_id))
+
+    def answered(self, channel: str, update_id: int) -> None:
+        """Remember that this channel update's replies went out (ids only, nothing about the sender)."""
+        delivered = getattr(self.store, "delivered", None)
+        if delivered is not None:
+            self._stored(delivered.remember, channel, update_id, self.clock())
+
     def handle(self, incoming: Incoming) -> Outcome:
         """The replies to one message. Never raises: when the database fails (disk full, read-only,
         locked) the reply computed from a fresh session still goes out, the emergency card above all."""

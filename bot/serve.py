@@ -5,7 +5,8 @@ with the signals a service manager sends.
     token                    → Telegram through BOT_FRAMEWORK (aiogram or ptb)
     token + BOT_WEB_CHAT=on  → Telegram and the web chat together, one service, one fate
 
-SIGTERM/SIGINT stop every channel (updates and web requests in hand finish first; exit 0),
+SIGTERM/SIGINT stop every channel (updates and web requests in hand finish first, within
+~9 s even when the Bot API stops answering; exit 0),
 SIGHUP reloads `knowledge/` and `flows/` (`bot.reload`: invalid new content is refused and the
 old stays). Beside the channels, whichever they are, the housekeeping sweep (`bot.housekeeping`)
 closes finished statistics days and deletes idle conversation state; beside a Telegram channel
@@ -29,7 +30,9 @@ from typing import Any, Protocol, TextIO
 from bot.app import Assistant
 from bot.broadcast.beside import Broadcasting
 from bot.channels.telegram_common import (
+    CLOSE_SECONDS,
     FRAMEWORKS,
+    SHUTDOWN_SECONDS,
     NetworkTrouble,
     TelegramChannel,
     TokenRedactor,
@@ -45,6 +48,8 @@ from bot.reload import ContentReloader
 log = logging.getLogger("bot.serve")
 
 WEB_MODES = ("auto", "on", "off")
+# The hard cap on stopping, after each channel's own graceful allowance: under 10 s in all.
+STOP_DEADLINE_SECONDS = SHUTDOWN_SECONDS + CLOSE_SECONDS + 0.5
 
 UNAUTHORIZED_MESSAGE = (
     "Telegram không nhận mã bot (TELEGRAM_BOT_TOKEN). Hãy kiểm tra lại mã lấy từ @BotFather "
@@ -188,6 +193,7 @@ async def serve(
         # The first channel to end (stopped, or failed) ends the others.
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         stop()
+        await _within_stop_deadline([*tasks, *([sending] if sending is not None else [])])
         results = await asyncio.gather(*tasks, return_exceptions=True)
         if sending is not None:
             await asyncio.gather(sending, return_exceptions=True)
@@ -201,12 +207,24 @@ async def serve(
                 loop.remove_signal_handler(sig)
         await asyncio.to_thread(housekeeper.stop)
     for channel, result in zip(everything, results):
+        if isinstance(result, asyncio.CancelledError):  # cut short by the stop deadline (logged)
+            continue
         if isinstance(result, BaseException):
             code = _startup_failure(config, channel, result)
             if code is None:
                 raise result
             return code
     return 0
+
+
+async def _within_stop_deadline(running: list[asyncio.Task[Any]]) -> None:
+    """Give the channels and the broadcast sender their own graceful stop, then cancel whatever
+    still runs: the whole process is down well inside the service manager's 30 s stop timeout."""
+    _done, late = await asyncio.wait(running, timeout=STOP_DEADLINE_SECONDS)
+    if late:
+        log.warning("Stopping: %d task(s) still busy after %.0f s; cancelled", len(late), STOP_DEADLINE_SECONDS)
+        for task in late:
+            task.cancel()
 
 
 async def _announce(channel: Channel, out: TextIO) -> None:

@@ -109,6 +109,7 @@ class FakeBotApi:
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.get_updates_calls = 0
+        self.waiting_polls = 0  # getUpdates requests still open (a stopped bot's may linger a second)
         self._closing = False
         self._window: deque[float] = deque()
         self._blocked_until = 0.0
@@ -120,6 +121,8 @@ class FakeBotApi:
         self.delivered: Counter[int] = Counter()  # accepted sends per chat
         self.uploads = 0
         self.call_times: list[float] = []  # monotonic arrival time of each entry of `calls`
+        self._unstalled = asyncio.Event()
+        self._unstalled.set()
 
     # --- server -------------------------------------------------------------------------------
 
@@ -137,6 +140,7 @@ class FakeBotApi:
     async def stop(self) -> None:
         self._closing = True
         self._arrived.set()
+        self._unstalled.set()
         if self._runner:
             await self._runner.cleanup()
 
@@ -152,6 +156,11 @@ class FakeBotApi:
         default = {429: "Too Many Requests: retry after", 403: "Forbidden: bot was blocked by the user"}
         text = description or default.get(code, "Bad Request: injected failure")
         self._failures.append(Failure(method, code, text, retry_after, times))
+
+    def stall(self) -> None:
+        """From now on take every request and never answer it (until `stop`): a Bot API that is
+        unreachable behind a black-holing network, the hardest case for a clean shutdown."""
+        self._unstalled.clear()
 
     def push(self, update: dict[str, Any], *, force: bool = False) -> int:
         """Queue a raw update. `force` delivers it even if its id is below the bot's offset
@@ -308,6 +317,9 @@ class FakeBotApi:
             return self._error(ApiError(400, "Bad Request: can't parse request body"))
         self.calls.append((method, params))
         self.call_times.append(time.monotonic())
+        if not self._unstalled.is_set():
+            await self._unstalled.wait()
+            return self._error(ApiError(502, "Bad Gateway: the server was stopped"))
         try:
             self._injected(method)
             handler = getattr(self, f"_api_{method}", None)
@@ -371,6 +383,13 @@ class FakeBotApi:
                 "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
             )
         self.get_updates_calls += 1
+        self.waiting_polls += 1
+        try:
+            return await self._long_poll(params)
+        finally:
+            self.waiting_polls -= 1
+
+    async def _long_poll(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset") or 0)
         timeout = float(params.get("timeout") or 0)
         limit = int(params.get("limit") or 100)

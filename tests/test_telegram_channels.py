@@ -221,6 +221,30 @@ async def test_replayed_update_acts_once(fake: FakeBotApi, bot: Running) -> None
     assert len(fake.outbox(USER)) == sent
 
 
+async def test_an_update_answered_before_a_restart_acts_once(
+    framework: str, fake: FakeBotApi, tmp_path: Path, engine: Engine
+) -> None:
+    """Telegram sends again, after a restart, an update whose offset it never saw confirmed: the
+    quiz answer it carries must not be counted twice, nor the reply sent twice."""
+    config = make_config(fake, tmp_path)
+    first = await start_bot(framework, config, engine)
+    update_id = fake.push_text(USER, "/lienhe")
+    replay = fake.last_update()
+    await first.channel.wait_processed(update_id)
+    await first.stop()
+    sent = len(fake.outbox(USER))
+    await _until(lambda: fake.waiting_polls == 0, "the stopped bot's last long poll to end")
+    fake.push(replay, force=True)
+    second = await start_bot(framework, config, engine)
+    try:
+        await second.channel.wait_processed(update_id)
+        assert len(fake.outbox(USER)) == sent
+        await second.channel.wait_processed(fake.push_text(USER, "/lienhe"))
+        assert len(fake.outbox(USER)) > sent, "a new update is still answered"
+    finally:
+        await second.stop()
+
+
 async def test_one_users_updates_are_handled_in_order(fake: FakeBotApi, bot: Running) -> None:
     ids = [fake.push_text(USER, text) for text in ("/help", "/lienhe", "/help")]
     for update_id in ids:
@@ -386,6 +410,32 @@ async def test_stop_finishes_in_flight_updates(
         await asyncio.sleep(0.01)
     await running.stop()
     assert "111" in fake.outbox(USER)[-1]["text"]
+
+
+async def test_stop_keeps_its_deadline_when_the_bot_api_stops_answering(
+    framework: str, fake: FakeBotApi, tmp_path: Path, engine: Engine
+) -> None:
+    """An update is in hand when the Bot API goes silent (connections taken, never answered) and
+    SIGTERM's stop arrives: the channel is down within the 10 s the service manager is promised."""
+    running = await start_bot(framework, make_config(fake, tmp_path), engine)
+    real_handle = running.channel.assistant.handle
+
+    def slow(incoming: Incoming) -> Outcome:
+        time.sleep(0.3)
+        return real_handle(incoming)
+
+    running.channel.assistant.handle = slow  # type: ignore[method-assign]
+    fake.push_text(USER, "/lienhe")
+    while not running.channel.front.inflight:
+        await asyncio.sleep(0.01)
+    fake.stall()
+    started = time.monotonic()
+    try:
+        await asyncio.wait_for(running.stop(), 30)
+    finally:
+        running.channel.assistant.store.close()
+    assert time.monotonic() - started <= 10
+    assert running.task.done() and running.task.exception() is None
 
 
 async def test_webhook_checks_the_secret(framework: str, fake: FakeBotApi, tmp_path: Path, engine: Engine) -> None:
@@ -600,6 +650,26 @@ async def test_cli_switches_library_mid_quiz_and_stops_on_sigterm(fake: FakeBotA
     finally:
         await first.kill()
         await second.kill()
+
+
+@pytest.mark.parametrize("library", FRAMEWORKS)
+async def test_cli_sigterm_exits_in_time_with_the_bot_api_silent(library: str, fake: FakeBotApi, tmp_path: Path) -> None:
+    """`python -m bot run` holds a reply it cannot send (the Bot API takes connections and never
+    answers) when SIGTERM comes: exit 0 within 10 s, not minutes of retries."""
+    process = Process(fake, library, tmp_path)
+    try:
+        await process.start()
+        await _act(fake, lambda: fake.push_text(USER, "/help"), "Cách dùng")
+        fake.stall()
+        sends = sum(method == "sendMessage" for method, _ in fake.calls)
+        fake.push_text(USER, "/lienhe")
+        await _until(lambda: sum(m == "sendMessage" for m, _ in fake.calls) > sends, "the reply to be attempted")
+        started = time.monotonic()
+        stderr = await process.sigterm()
+        assert time.monotonic() - started <= 10, stderr
+        assert "Stopping:" in stderr, "the log says what was cut short"
+    finally:
+        await process.kill()
 
 
 def test_cli_refuses_an_unknown_framework(

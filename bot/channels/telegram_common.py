@@ -43,6 +43,14 @@ GROUP_NOTICE = (
 )
 NOT_TEXT_NOTICE = "Mình chỉ đọc được tin nhắn chữ. Anh/chị gõ câu hỏi hoặc bấm /menu nhé."
 CAPTION_LIMIT = 1024  # a document's caption, in UTF-16 units as for messages
+DELIVERY_CHANNEL = "telegram"  # the name under which answered update ids are kept (bot.storage.delivered)
+# Stopping gives what is in hand this long, then abandons it: systemd and compose kill after 30 s,
+# and a restart should not wait minutes on a Bot API that does not answer.
+SHUTDOWN_SECONDS = 7.0
+CLOSE_SECONDS = 1.5  # releasing connections, after the deadline if need be
+# One Bot API call gives up after this long in all, retries and 429 waits included: a reply that
+# cannot go out in this time is stale, and the user's next message should not queue behind it.
+CALL_BUDGET_SECONDS = 45.0
 
 
 # --- text -------------------------------------------------------------------------------------
@@ -380,9 +388,22 @@ class Transport(Protocol):
         ...
 
 
-async def call_api(what: str, make: Callable[[], Awaitable[T]], *, attempts: int = 4) -> T | None:
+async def call_api(
+    what: str, make: Callable[[], Awaitable[T]], *, attempts: int = 4, budget: float = CALL_BUDGET_SECONDS
+) -> T | None:
     """Run one Bot API call: wait out a 429 (at most 30 s a time), retry network trouble after a
-    second, give up quietly on a 403. `BadRequest` is the caller's to judge; None means given up."""
+    second, give up quietly on a 403, and give up on the whole after `budget` seconds (a Bot API
+    that accepts connections but never answers would otherwise hold the call for minutes).
+    `BadRequest` is the caller's to judge; None means given up."""
+    try:
+        async with asyncio.timeout(budget):
+            return await _call_with_retries(what, make, attempts)
+    except TimeoutError:
+        log.warning("%s: no answer within %.0f s, gave up", what, budget)
+        return None
+
+
+async def _call_with_retries(what: str, make: Callable[[], Awaitable[T]], attempts: int) -> T | None:
     for _attempt in range(attempts):
         try:
             return await make()
@@ -459,7 +480,7 @@ class TelegramFront:
         self._progress = asyncio.Condition()
 
     async def process(self, update: TextIn | PressIn) -> None:
-        if not self.dedup.first_time(update.update_id):
+        if not self.dedup.first_time(update.update_id) or await self._answered_before(update.update_id):
             log.info("Update %s seen before: ignored", update.update_id)
             await self._mark_processed(update.update_id)
             return
@@ -472,10 +493,17 @@ class TelegramFront:
                     await self._on_press(update)
                 else:
                     await self._on_message(update)
+            # Only once the replies went out: an update cut short (crash, stop deadline) is answered
+            # when Telegram sends it again after the restart.
+            await asyncio.to_thread(self.assistant.answered, DELIVERY_CHANNEL, update.update_id)
         finally:
             if task is not None:
                 self.inflight.discard(task)
             await self._mark_processed(update.update_id)
+
+    async def _answered_before(self, update_id: int) -> bool:
+        """Answered by an earlier run of the bot (the in-memory `dedup` forgets on restart)."""
+        return await asyncio.to_thread(self.assistant.answered_before, DELIVERY_CHANNEL, update_id)
 
     @staticmethod
     def _lock_key(update: TextIn | PressIn) -> str:
@@ -613,6 +641,13 @@ class TelegramFront:
         while self.inflight:
             await asyncio.gather(*list(self.inflight), return_exceptions=True)
 
+    def abandon(self) -> int:
+        """Cancel the updates still being handled (their replies could not go out in time); how many."""
+        left = [task for task in self.inflight if not task.done()]
+        for task in left:
+            task.cancel()
+        return len(left)
+
     async def wait_processed(self, update_id: int, times: int = 1, timeout: float = 10.0) -> None:
         """Tests and tools: wait until the update with this id was handled (or dropped) `times` times."""
         async with self._progress:
@@ -718,6 +753,7 @@ class TelegramChannel:
         self.ready = asyncio.Event()
         self.webhook_port: int | None = None
         self._stop = asyncio.Event()
+        self._stop_by: float | None = None  # monotonic deadline, from the first stop request
 
     @property
     def webhook_url(self) -> str:
@@ -727,7 +763,23 @@ class TelegramChannel:
         await self.front.wait_processed(update_id, times, timeout)
 
     def request_stop(self) -> None:
+        if self._stop_by is None:
+            self._stop_by = time.monotonic() + SHUTDOWN_SECONDS
         self._stop.set()
+
+    def _time_left(self) -> float:
+        if self._stop_by is None:  # polling ended on its own: the same allowance from now
+            self._stop_by = time.monotonic() + SHUTDOWN_SECONDS
+        return max(0.0, self._stop_by - time.monotonic())
+
+    async def _by_deadline(self, step: Awaitable[Any], what: str, at_least: float = 0.0) -> bool:
+        """Run a stopping step within what is left of the shutdown allowance; False if cut short."""
+        try:
+            await asyncio.wait_for(step, max(self._time_left(), at_least))
+        except TimeoutError:
+            log.warning("Stopping: %s took too long (is the Bot API reachable?); cut short", what)
+            return False
+        return True
 
     async def stop(self, task: asyncio.Task[None] | None = None) -> None:
         self.request_stop()
@@ -744,10 +796,19 @@ class TelegramChannel:
                     await self._serve_webhook()
                 else:
                     await self._serve_polling()
-                await self._finish()
-                await self.front.drain()
+                await self._wind_down()
             finally:
-                await self._close()
+                await self._by_deadline(self._close(), "closing connections", at_least=CLOSE_SECONDS)
+
+    async def _wind_down(self) -> None:
+        """Finish the updates in hand within the shutdown allowance; abandon the rest, saying so."""
+        finished = await self._by_deadline(self._finish(), "finishing updates")
+        if finished:
+            finished = await self._by_deadline(self.front.drain(), "sending the last replies")
+        if not finished:
+            abandoned = self.front.abandon()
+            if abandoned:
+                log.warning("Stopping: %d update(s) abandoned, their replies could not be sent in time", abandoned)
 
     async def _serve_polling(self) -> None:
         polling = await self._start_polling()
@@ -757,7 +818,7 @@ class TelegramChannel:
         waiting: set[asyncio.Future[Any]] = {stopper} | ({polling} if polling is not None else set())
         await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
         stopper.cancel()
-        await self._stop_polling()
+        await self._by_deadline(self._stop_polling(), "stopping polling")
 
     async def _serve_webhook(self) -> None:
         secret = self.config.get("BOT_WEBHOOK_SECRET") or None
@@ -772,7 +833,7 @@ class TelegramChannel:
             self.ready.set()
             await self._stop.wait()
         finally:
-            await server.stop()
+            await self._by_deadline(server.stop(), "stopping the webhook server", at_least=CLOSE_SECONDS)
 
     # --- hooks --------------------------------------------------------------------------------
 

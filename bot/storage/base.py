@@ -8,11 +8,13 @@ from typing import Protocol
 from bot.core.types import Event, Session
 from bot.stats.recorder import Statistics
 from bot.stats.unanswered import UnansweredLog
+from bot.storage.delivered import DeliveredUpdates
 
 
 class Store(Protocol):
     stats: Statistics  # the only writer of statistics (bot/stats)
     unanswered: UnansweredLog  # the optional, scrubbed log of unanswered questions
+    delivered: DeliveredUpdates  # Telegram updates already answered (ids only), across restarts
 
     def load_session(self, user_key: str, now: float, idle_seconds: float) -> Session:
         """The user's session, or a fresh one if none exists or it has been idle too long."""

@@ -18,6 +18,7 @@ from bot.stats.daykey import DayKey
 from bot.stats.recorder import Statistics
 from bot.stats.schema import STATS
 from bot.stats.unanswered import UnansweredLog
+from bot.storage.delivered import DELIVERED, DeliveredUpdates
 
 
 class MemoryStore:
@@ -28,6 +29,8 @@ class MemoryStore:
         self._lock = threading.RLock()
         self.stats = Statistics(self.db, DayKey(None), self._transaction, lambda: self._lock)
         self.unanswered = UnansweredLog(self.db, self._transaction, reading=lambda: self._lock)
+        DELIVERED.apply(self.db)
+        self.delivered = DeliveredUpdates(self.db, self._transaction, lambda: self._lock)
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:

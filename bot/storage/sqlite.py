@@ -17,12 +17,13 @@ from bot.stats.daykey import DayKey
 from bot.stats.recorder import Statistics, checkpoint
 from bot.stats.schema import STATS
 from bot.stats.unanswered import UnansweredLog
+from bot.storage.delivered import DELIVERED, DeliveredUpdates
 from bot.storage.subscriptions import SUBSCRIPTIONS
 
 # Named migration sets (sqlite-utils' Migrations): each module that owns tables registers its own
 # set, so sessions, subscribers and statistics can grow independently. Applied once each, by name.
 CORE = Migrations("antoanso.core")
-MIGRATION_SETS: list[Migrations] = [CORE, STATS, SUBSCRIPTIONS, OUTBOX]
+MIGRATION_SETS: list[Migrations] = [CORE, STATS, SUBSCRIPTIONS, OUTBOX, DELIVERED]
 
 
 @CORE()
@@ -51,6 +52,7 @@ class SqliteStore:
         self._migrate()
         self.stats = Statistics(self.db, DayKey.beside(path), self.transaction, self.reading)
         self.unanswered = UnansweredLog(self.db, self.transaction, reading=self.reading)
+        self.delivered = DeliveredUpdates(self.db, self.transaction, self.reading)
 
     def _migrate(self) -> None:
         for migrations in MIGRATION_SETS:
