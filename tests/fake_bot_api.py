@@ -179,6 +179,12 @@ class FakeBotApi:
     def push_text(self, user_id: int, text: str, *, chat_id: int | None = None, chat_type: str = "private") -> int:
         return self.push(self.text_update(user_id, text, chat_id=chat_id, chat_type=chat_type))
 
+    def push_edit(self, user_id: int, text: str) -> int:
+        """The user edits an earlier message of theirs to `text` (Telegram's `edited_message`)."""
+        message = self._user_message(user_id, text, None, "private")
+        message["edit_date"] = message["date"] + 30
+        return self.push({"update_id": next(self._update_ids), "edited_message": message})
+
     def push_media(self, user_id: int, kind: str, caption: str = "", *, name: str = "thong-bao.pdf") -> int:
         """A private photo or document from a user (`kind`: "photo" | "document"), with a caption."""
         message = self._user_message(user_id, "", None, "private")

@@ -245,6 +245,16 @@ async def test_an_update_answered_before_a_restart_acts_once(
         await second.stop()
 
 
+async def test_an_edited_message_is_answered_for_what_it_says_now(fake: FakeBotApi, bot: Running) -> None:
+    """A child first writes something vague, then edits it to say what is happening: the edit
+    gets the emergency card, not silence."""
+    await bot.channel.wait_processed(fake.push_text(USER, "/help"))
+    sent = len(fake.outbox(USER))
+    await bot.channel.wait_processed(fake.push_edit(USER, "có người lạ dọa tung ảnh của em nếu em không gửi thêm"))
+    answers = fake.outbox(USER)[sent:]
+    assert answers and any("111" in event["text"] for event in answers)
+
+
 async def test_one_users_updates_are_handled_in_order(fake: FakeBotApi, bot: Running) -> None:
     ids = [fake.push_text(USER, text) for text in ("/help", "/lienhe", "/help")]
     for update_id in ids:
@@ -653,7 +663,9 @@ async def test_cli_switches_library_mid_quiz_and_stops_on_sigterm(fake: FakeBotA
 
 
 @pytest.mark.parametrize("library", FRAMEWORKS)
-async def test_cli_sigterm_exits_in_time_with_the_bot_api_silent(library: str, fake: FakeBotApi, tmp_path: Path) -> None:
+async def test_cli_sigterm_exits_in_time_with_the_bot_api_silent(
+    library: str, fake: FakeBotApi, tmp_path: Path
+) -> None:
     """`python -m bot run` holds a reply it cannot send (the Bot API takes connections and never
     answers) when SIGTERM comes: exit 0 within 10 s, not minutes of retries."""
     process = Process(fake, library, tmp_path)

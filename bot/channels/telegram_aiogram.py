@@ -190,6 +190,7 @@ class AiogramChannel(TelegramChannel):
         self.dispatcher = Dispatcher(disable_fsm=True)
         router = Router(name="antoanso")
         router.message.register(self._on_message)
+        router.edited_message.register(self._on_edited)
         router.callback_query.register(self._on_callback)
         self.dispatcher.include_router(router)
         self._polling: asyncio.Task[None] | None = None
@@ -206,6 +207,19 @@ class AiogramChannel(TelegramChannel):
                 user_id=user.id if user else None,
                 text=message.text or message.caption,
                 attachment=_attachment(message),
+            )
+        )
+
+    async def _on_edited(self, message: Message, event_update: Update) -> None:
+        """An edited message: its text now, as a new message (never its attachment again)."""
+        user = message.from_user
+        await self.front.process(
+            TextIn(
+                update_id=event_update.update_id,
+                chat_id=message.chat.id,
+                chat_type=message.chat.type,
+                user_id=user.id if user else None,
+                text=message.text or message.caption,
             )
         )
 

@@ -285,7 +285,9 @@ def iter_chunks(reply: Reply) -> Iterator[tuple[str, list[list[dict[str, str]]] 
 # --- the Bot API as a channel reaches it: a transport -----------------------------------------
 
 Rows = list[list[dict[str, str]]]
-ALLOWED_UPDATES = ["message", "callback_query"]
+# Edited messages are answered like new ones: a parent fixes a typo, a child adds what happened –
+# both deserve the answer to what the message says now (a danger detail above all).
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 log = logging.getLogger("bot.telegram")
 

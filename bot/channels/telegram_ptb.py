@@ -235,6 +235,7 @@ class PtbChannel(TelegramChannel):
             flood_window=flood_window,
         )
         self.application.add_handler(MessageHandler(filters.UpdateType.MESSAGE, self._on_message))
+        self.application.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE, self._on_edited))
         self.application.add_handler(CallbackQueryHandler(self._on_callback))
         self.application.add_error_handler(self._on_error)
 
@@ -253,6 +254,22 @@ class PtbChannel(TelegramChannel):
                 user_id=user.id if user else None,
                 text=message.text or message.caption,
                 attachment=_attachment(message),
+            )
+        )
+
+    async def _on_edited(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """An edited message: its text now, as a new message (never its attachment again)."""
+        message = update.edited_message
+        if message is None:
+            return
+        user = message.from_user
+        await self.front.process(
+            TextIn(
+                update_id=update.update_id,
+                chat_id=message.chat.id,
+                chat_type=str(message.chat.type),
+                user_id=user.id if user else None,
+                text=message.text or message.caption,
             )
         )
 
