@@ -59,6 +59,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Các trang được nhúng khung chat (cách nhau bởi dấu cách), ví dụ https://phuong.example.vn; * là mọi trang.",
     ),
     Setting(
+        "BOT_TRUSTED_PROXIES",
+        "127.0.0.1 ::1",
+        "Địa chỉ IP hoặc dải mạng (CIDR) của reverse proxy mà web chat tin tiêu đề X-Forwarded-For/-Proto, "
+        "cách nhau bởi dấu phẩy hoặc dấu cách; mặc định chỉ tin proxy trên chính máy này.",
+    ),
+    Setting(
         "BOT_STATS_MIN_COUNT",
         "10",
         "Ngưỡng ẩn số nhỏ trong báo cáo thống kê: số từ 1 đến ngưỡng-1 ghi là “<ngưỡng”.",

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from bot.channels.web.proxies import TrustedProxies, parse
 from bot.channels.web.server import WebChat
 from bot.config import SETTINGS, Config
 from tests.subprocess_env import clean_env
@@ -115,6 +116,14 @@ def test_compose_file() -> None:
     assert bot["env_file"][0]["path"] == "./antoanso.env"
     assert "redis" not in compose["services"] and "# redis:" in text, "Redis is left, commented, for later"
     assert "kill -s HUP bot" in text
+    # Caddy/nginx on the host reach the container from Docker's gateway, not 127.0.0.1: trusted,
+    # and nothing else can connect (the ports are published on 127.0.0.1 only).
+    environment = bot["environment"]
+    assert set(environment) <= set(DEFAULTS), "real settings"
+    proxies = TrustedProxies.from_setting(environment["BOT_TRUSTED_PROXIES"])
+    assert parse(environment["BOT_TRUSTED_PROXIES"])[1] == []
+    assert all(proxies.trusts(gateway) for gateway in ("127.0.0.1", "172.17.0.1", "172.18.0.1", "192.168.16.1"))
+    assert not proxies.trusts("203.0.113.9")
 
 
 # --- systemd ----------------------------------------------------------------------------------
@@ -219,8 +228,12 @@ def test_proxies_send_the_webhook_and_the_web_chat_to_the_right_ports() -> None:
     assert re.search(rf"location / \{{\s*proxy_pass http://127\.0\.0\.1:{web_port};", nginx)
     assert "listen 443 ssl" in nginx and f"/etc/letsencrypt/live/{host}/fullchain.pem" in nginx
     assert nginx.count("{") == nginx.count("}")
-    # The web chat trusts X-Forwarded-* only from this machine, which is where these proxies run.
+    # The web chat trusts X-Forwarded-* only from BOT_TRUSTED_PROXIES (this machine by default,
+    # where these proxies run); both files say what to set when the proxy is elsewhere.
     assert nginx.count("X-Forwarded-For $proxy_add_x_forwarded_for") == 2
+    assert nginx.count("X-Forwarded-Proto $scheme") == 2
+    assert "BOT_TRUSTED_PROXIES" in caddy and "BOT_TRUSTED_PROXIES" in nginx
+    assert parse(DEFAULTS["BOT_TRUSTED_PROXIES"]) == (parse("127.0.0.1 ::1")[0], [])
     assert f"BOT_WEBHOOK_URL={example_url}" in nginx
 
 

@@ -79,6 +79,7 @@ async def fake() -> AsyncIterator[FakeWithWebhookErrors]:
         ("BOT_WEBHOOK_SECRET", "mật khẩu có dấu", "BOT_WEBHOOK_SECRET"),
         ("BOT_ADMIN_IDS", "anh Nam, 12345", "BOT_ADMIN_IDS"),
         ("BOT_STATS_MIN_COUNT", "1", "BOT_STATS_MIN_COUNT"),
+        ("BOT_TRUSTED_PROXIES", "127.0.0.1, caddy.local", "caddy.local"),
     ],
 )
 def test_each_bad_setting_is_named_with_a_fix(tmp_path: Path, name: str, value: str, says: str) -> None:

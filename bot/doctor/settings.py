@@ -81,6 +81,7 @@ def check_settings(config: Config) -> list[Finding]:
                 "Ví dụ: BOT_ADMIN_IDS=123456789,987654321 (xem mã của mình bằng cách nhắn cho @userinfobot).",
             )
         )
+    found.extend(_proxy_settings(config))
     if not found:
         found.append(Finding("settings", "ok", f"Cài đặt hợp lệ. Chế độ chạy: {describe_mode(config)}."))
     return found
@@ -120,6 +121,23 @@ def _webhook_settings(config: Config) -> list[Finding]:
             )
         )
     return found
+
+
+def _proxy_settings(config: Config) -> list[Finding]:
+    from bot.channels.web.proxies import parse
+
+    _, bad = parse(config.get("BOT_TRUSTED_PROXIES"))
+    if not bad:
+        return []
+    return [
+        Finding(
+            "settings",
+            "fail",
+            f"BOT_TRUSTED_PROXIES có mục không phải địa chỉ IP hay dải mạng: {', '.join(bad[:3])}.",
+            "Ghi địa chỉ IP (ví dụ 127.0.0.1) hoặc dải mạng CIDR (ví dụ 172.16.0.0/12), cách nhau bởi dấu phẩy "
+            "hoặc dấu cách; không ghi tên máy.",
+        )
+    ]
 
 
 def describe_mode(config: Config) -> str:

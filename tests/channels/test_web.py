@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
+import ipaddress
 import logging
 import re
 import signal
@@ -20,7 +22,8 @@ import pytest
 
 from bot.app import Assistant
 from bot.channels.telegram_common import FLOOD_NOTICE
-from bot.channels.web.server import COOKIE, TEXT_MAX, WebChat
+from bot.channels.web.server import BAD_REQUEST, COOKIE, TEXT_MAX, WebChat
+from bot.channels.web.session import KEY_FILE
 from bot.config import Config
 from bot.content.loader import Content
 from bot.core import ui
@@ -142,7 +145,9 @@ async def test_session_lives_in_an_anonymous_cookie(web: Served) -> None:
     async with client() as http:
         async with http.post(f"{web.base}/api/message", json={"text": "/start"}) as response:
             cookie = response.headers["Set-Cookie"]
-        assert re.match(rf"{COOKIE}=[A-Za-z0-9_-]{{22,}}; Max-Age=\d+; Path=/; HttpOnly; SameSite=Lax$", cookie)
+        assert re.match(
+            rf"{COOKIE}=[A-Za-z0-9_-]{{22,}}\.[A-Za-z0-9_-]{{22}}; Max-Age=\d+; Path=/; HttpOnly; SameSite=Lax$", cookie
+        )
         driver = Browserless(http, web.base)
         await driver.send("/start")
         await driver.press("Phụ huynh")
@@ -154,7 +159,7 @@ async def test_session_lives_in_an_anonymous_cookie(web: Served) -> None:
             assert "Set-Cookie" not in response.headers, "a known visitor keeps the same id"
             again = await response.json()
         assert "Menu chính" in again["replies"][0]["text"], "the role was remembered: /start opens the menu"
-    sid = cookie.split(";")[0].split("=", 1)[1]
+    sid = cookie.split(";")[0].split("=", 1)[1].split(".")[0]  # the id, without the server's signature
     rows = web.store.db.execute("SELECT user_key, data FROM sessions").fetchall()
     assert [row[0] for row in rows] == [f"web:{sid}"]
     assert '"role": "parent"' in rows[0][1]
@@ -168,11 +173,12 @@ async def test_web_visitors_are_counted_without_their_cookie(web: Served) -> Non
     async with client() as http:
         driver = Browserless(http, web.base)
         await run_conversation(CONVERSATIONS / "onboarding_quiz.yaml", driver.send, driver.press)
-        sid = next(iter(http.cookie_jar)).value
+        value = next(iter(http.cookie_jar)).value
+    sid = value.split(".")[0]
     stats = web.store.stats
     assert {row["grp"] for row in stats.counts() if row["kind"] == "profile_set"} >= {"to-03"}
     assert sum(row["users"] for row in stats.daily_users()) == 1
-    assert assert_anonymous(web.chat.config.database, [sid, f"web:{sid}"]) > 20  # read beside the live store
+    assert assert_anonymous(web.chat.config.database, [value, sid, f"web:{sid}"]) > 20  # read beside the live store
 
 
 async def test_a_reply_with_a_file_comes_as_a_download(web: Served) -> None:
@@ -195,9 +201,174 @@ async def test_a_reply_with_a_file_comes_as_a_download(web: Served) -> None:
 
 
 async def test_cookie_for_the_embedded_widget_behind_https(web: Served) -> None:
+    """Through the local proxy's HTTPS the cookie must survive inside the ward site's frame
+    (third-party: SameSite=None, which browsers take only with Secure); over plain HTTP, Lax."""
     _, _, headers = await post_once(f"{web.base}/api/message", {"text": "/start"}, **{"X-Forwarded-Proto": "https"})
     cookie = headers["Set-Cookie"]
     assert "; Secure; SameSite=None; Partitioned" in cookie and "HttpOnly" in cookie
+    _, _, headers = await post_once(f"{web.base}/api/message", {"text": "/start"})
+    cookie = headers["Set-Cookie"]
+    assert cookie.endswith("; HttpOnly; SameSite=Lax") and "Secure" not in cookie
+
+
+def outside_address() -> str | None:
+    """This machine's own address on its network: a "proxy" that is not 127.0.0.1, like Docker's
+    gateway is to the container. A UDP connect sends nothing; it only picks the interface."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        try:
+            sock.connect(("192.0.2.1", 9))  # TEST-NET-1
+        except OSError:
+            return None
+        address = sock.getsockname()[0]
+    return None if ipaddress.ip_address(address).is_loopback else address
+
+
+@pytest.mark.parametrize("trusted", [False, True], ids=["proxy-not-trusted", "proxy-in-BOT_TRUSTED_PROXIES"])
+async def test_forwarded_headers_count_only_from_trusted_proxies(
+    tmp_path: Path, content: Content, trusted: bool
+) -> None:
+    """Behind Docker the proxy is not 127.0.0.1. Listed in BOT_TRUSTED_PROXIES, each visitor it
+    forwards has their own limit and the widget's cookie is Secure; not listed, its headers are
+    ignored (a visitor cannot claim an address): everyone shares the proxy's one limit."""
+    address = outside_address()
+    if address is None:
+        pytest.skip("this machine has no network address besides loopback")
+    extra = {"BOT_WEB_HOST": address, "BOT_FLOOD_PER_MINUTE": "3"}
+    if trusted:
+        extra["BOT_TRUSTED_PROXIES"] = f"127.0.0.1, ::1 {address}/32"
+    served = await serve_web(web_config(tmp_path, **extra), content)
+    try:
+        url = f"http://{address}:{served.chat.port}/api/message"
+        _, _, headers = await post_once(url, {"text": "/start"}, **{"X-Forwarded-Proto": "https"})
+        secure = "; Secure; SameSite=None" in headers["Set-Cookie"]
+        assert secure is trusted, headers["Set-Cookie"]
+        # 61 new visitors (no cookie), each behind their own address: 60 a minute per address.
+        forwarded = [f"198.51.100.{n}, {address}" if n % 2 else f"198.51.100.{n}" for n in range(1, 62)]
+        codes = [(await post_once(url, {"text": "/help"}, **{"X-Forwarded-For": hop}))[0] for hop in forwarded]
+        if trusted:
+            assert codes == [200] * 61, "each visitor their own limit (a trusted hop on the right is skipped)"
+        else:
+            assert codes[:59] == [200] * 59 and codes[59:] == [429, 429], "one shared limit for the proxy"
+    finally:
+        await served.stop()
+
+
+def forged(request_cookie: str) -> dict[str, str]:
+    return {"Cookie": f"{COOKIE}={request_cookie}"}
+
+
+async def test_a_session_id_the_server_did_not_issue_is_never_used(web: Served) -> None:
+    """Someone who learns or makes up an id (the old unsigned form, a forged signature, another
+    visitor's id with someone else's signature) gets a fresh conversation, not that one."""
+    url = f"{web.base}/api/message"
+    async with client() as http:
+        visitor = Browserless(http, web.base)
+        await visitor.send("/start")
+        await visitor.press("Phụ huynh")
+        await visitor.press("11–14")
+        await visitor.press("Tổ 3")
+        value = next(iter(http.cookie_jar)).value
+    sid, signature = value.split(".")
+    other = web.chat.sessions.issue()[0]
+    for made_up in (sid, "A" * 24, f"{sid}.{'B' * 22}", f"{sid}.{other.split('.')[1]}", f"{sid}.{signature}x"):
+        status, body, headers = await post_once(url, {"text": "/start"}, **forged(made_up))
+        assert status == 200 and "là ai" in body["replies"][-1]["text"], (made_up, body)
+        fresh = headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
+        assert fresh != made_up and web.chat.sessions.verify(fresh) not in (None, sid)
+    keys = {row[0] for row in web.store.db.execute("SELECT user_key FROM sessions").fetchall()}
+    assert "web:" + "A" * 24 not in keys
+    # The real cookie still opens the visitor's own conversation.
+    status, body, headers = await post_once(url, {"text": "/start"}, **forged(value))
+    assert "Menu chính" in body["replies"][0]["text"] and "Set-Cookie" not in headers
+
+
+async def test_the_signed_session_survives_a_restart(tmp_path: Path, content: Content) -> None:
+    config = web_config(tmp_path)
+    served = await serve_web(config, content)
+    try:
+        async with client() as http:
+            visitor = Browserless(http, served.base)
+            await visitor.send("/start")
+            await visitor.press("Phụ huynh")
+            await visitor.press("11–14")
+            await visitor.press("Tổ 3")
+            value = next(iter(http.cookie_jar)).value
+    finally:
+        await served.stop()
+    key = tmp_path / KEY_FILE
+    assert key.is_file() and key.stat().st_mode & 0o077 == 0, "the key is readable by the service only"
+    served = await serve_web(config, content)
+    try:
+        status, body, headers = await post_once(f"{served.base}/api/message", {"text": "/start"}, **forged(value))
+        assert status == 200 and "Menu chính" in body["replies"][0]["text"] and "Set-Cookie" not in headers
+    finally:
+        await served.stop()
+
+
+DEEP = b'{"text": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+MALFORMED = {
+    "broken JSON": (b"{not json", "application/json"),
+    "a list, not an object": (b'["hello"]', "application/json"),
+    "text is a number": (b'{"text": 5}', "application/json"),
+    "payload is a list": (b'{"payload": ["a"]}', "application/json"),
+    "no text, no payload": (b'{"message": "hello"}', "application/json"),
+    "null": (b"null", "application/json"),
+    "empty body": (b"", "application/json"),
+    "absurdly nested": (DEEP, "application/json"),
+    "unknown charset": (b'{"text": "hello"}', "application/json; charset=bogus"),
+    "bytes that are not UTF-8": (b'{"text": "\xff\xfe"}', "application/json"),
+    "lone surrogate in the text": (b'{"text": "\\ud800 hello"}', "application/json"),
+    "lone surrogate in a button": (b'{"payload": "\\udcff"}', "application/json"),
+}
+
+
+@pytest.mark.parametrize("case", MALFORMED, ids=str)
+async def test_malformed_messages_get_a_clear_400_in_vietnamese(
+    web: Served, case: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    body, content_type = MALFORMED[case]
+    caplog.set_level(logging.DEBUG)
+    headers = {"Content-Type": content_type}
+    async with client() as http, http.post(f"{web.base}/api/message", data=body, headers=headers) as r:
+        assert r.status == 400 and r.content_type == "application/json", await r.text()
+        assert await r.json() == {"error": BAD_REQUEST}
+    assert "Traceback" not in caplog.text and "Error handling request" not in caplog.text
+
+
+async def test_other_methods_on_the_message_endpoint_say_so_in_json(web: Served) -> None:
+    async with client() as http, http.get(f"{web.base}/api/message") as response:
+        assert response.status == 405 and response.headers["Allow"] == "POST"
+        assert (await response.json()) == {"error": BAD_REQUEST}
+
+
+def ward_filled_in(content: Content, phone: str = "0000 000") -> Content:
+    """The content once the ward has written its number (a made-up one, for tests only)."""
+    contacts = [
+        c.model_copy(update={"phone": phone, "placeholder": False}) if c.placeholder else c
+        for c in content.knowledge.contacts
+    ]
+    return dataclasses.replace(content, knowledge=dataclasses.replace(content.knowledge, contacts=contacts))
+
+
+async def test_the_emergency_card_names_its_phone_numbers_for_the_page(tmp_path: Path, content: Content) -> None:
+    """The page makes tap-to-call links of exactly these (111, 113, 115, the ward's…)."""
+    served = await serve_web(web_config(tmp_path), ward_filled_in(content))
+    try:
+        status, body, _ = await post_once(f"{served.base}/api/message", {"text": "em muốn chết"})
+        card = body["replies"][0]
+        assert status == 200 and "111" in card["text"]
+        assert {"111", "113", "115", "0000 000"} <= set(card["phones"]), card.get("phones")
+        assert all(phone in card["text"] for phone in card["phones"])
+    finally:
+        await served.stop()
+
+
+def test_only_numbers_of_their_own_are_named() -> None:
+    from bot.channels.web.server import reply_json
+
+    text = "Gọi 111. Câu 1/113, mã 1115, 2.114 điểm, tongdai115.vn; số phường 0000 000."
+    assert reply_json(Reply(text), ["111", "113", "114", "115", "0000 000"])["phones"] == ["111", "0000 000"]
+    assert "phones" not in reply_json(Reply("Câu 11/15"), ["111", "115"])
 
 
 async def test_forgetting_data_drops_the_session_and_the_id(web: Served) -> None:
@@ -211,9 +382,9 @@ async def test_forgetting_data_drops_the_session_and_the_id(web: Served) -> None
             assert r.status == 200
             assert "Set-Cookie" in r.headers
         new = next(iter(http.cookie_jar)).value
-    assert new != old
+    assert new != old and web.chat.sessions.verify(new)
     keys = [row[0] for row in web.store.db.execute("SELECT user_key FROM sessions").fetchall()]
-    assert f"web:{old}" not in keys
+    assert f"web:{old.split('.')[0]}" not in keys
 
 
 async def test_rate_limit_per_session_and_per_address(tmp_path: Path, content: Content) -> None:
@@ -299,10 +470,10 @@ async def test_logs_never_hold_message_text(web: Served, caplog: pytest.LogCaptu
         driver = Browserless(http, web.base)
         await driver.send(marker)
         await driver.send("có người dọa tung ảnh nóng của con tôi tối nay")
-        sid = next(iter(http.cookie_jar)).value
+        value = next(iter(http.cookie_jar)).value
     text = caplog.text
     assert '"POST /api/message HTTP/1.1" 200' in text, "the access log still works"
-    for secret in ("Zyx", "Nguyễn", "ảnh nóng", sid, "127.0.0.1"):
+    for secret in ("Zyx", "Nguyễn", "ảnh nóng", value, value.split(".")[0], "127.0.0.1"):
         assert secret not in text
 
 

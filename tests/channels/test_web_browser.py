@@ -1,6 +1,7 @@
 """The web chat in a real headless Chromium (Debian's chromium + chromedriver, driven by Selenium):
 onboarding (with the residential group), a whole quiz, a typed question, the keyboard path, a 360 px
-phone screen, contrast, a file downloaded from a reply, and no console or CSP errors. Screenshots go to ./artifacts/ (not committed) for a person to look at.
+phone screen, contrast, a file downloaded from a reply, tap-to-call numbers in the emergency card,
+the 111 line kept on a 375x667 phone screen, and no console or CSP errors. Screenshots go to ./artifacts/ (not committed) for a person to look at.
 
 Skips only on a developer machine without Chromium; in CI (CI=true) a missing browser is a failure.
 """
@@ -11,6 +12,7 @@ import asyncio
 import functools
 import http.server
 import os
+import re
 import shutil
 import signal
 import socket
@@ -19,6 +21,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -26,10 +29,11 @@ import pytest
 from bot.app import Assistant
 from bot.channels.web import WebChat
 from bot.cli import ask_one
+from bot.content.loader import Content
 from bot.core.engine import Engine
 from bot.core.types import Document, Incoming, Outcome, Reply
 from bot.storage.sqlite import SqliteStore
-from tests.channels.test_web import web_config
+from tests.channels.test_web import ward_filled_in, web_config
 from tests.subprocess_env import clean_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -146,8 +150,10 @@ def shoot(driver: WebDriver, name: str, width: int, *, full: bool = True) -> Pat
         driver.save_screenshot(str(path))
         return path
     height = driver.execute_script(
-        "const s = document.getElementById('scroller'), f = document.querySelector('footer');"
-        "return s && f ? s.scrollHeight + f.offsetHeight : Math.max(document.body.scrollHeight, 640)"
+        "const s = document.getElementById('scroller'), f = document.querySelector('footer'),"
+        " b = document.getElementById('sos');"
+        "return s && f ? s.scrollHeight + f.offsetHeight + (b ? b.offsetHeight : 0)"
+        " : Math.max(document.body.scrollHeight, 640)"
     )
     driver.set_window_size(width, min(int(height) + 120, 4000))
     path = ARTIFACTS / f"web-{name}-{width}.png"
@@ -293,23 +299,9 @@ def test_the_widget_opens_the_chat_in_a_frame(server: str, browser: WebDriver, w
 REPORT = "Bảng,Hàng,Cột,Giá trị\nTheo tổ dân phố,Tổ 3,Lượt,<10\n".encode() + bytes(range(256))
 
 
-@pytest.fixture
-def file_server(tmp_path: Path, engine: Engine) -> Iterator[str]:
-    """The web chat in this process (its own event loop, in a thread), answering /lienhe with a
-    file as well – what a staff report is on Telegram."""
-    config = web_config(tmp_path / "data")
-    store = SqliteStore(config.database)
-    assistant = Assistant(engine, store, config.idle_seconds, config=config)
-    real_handle = assistant.handle
-
-    def handle(incoming: Incoming) -> Outcome:
-        outcome = real_handle(incoming)
-        if incoming.text == "/lienhe":
-            outcome.replies.append(Reply("📊 Báo cáo thống kê ẩn danh", document=Document("bao-cao.csv", REPORT)))
-        return outcome
-
-    assistant.handle = handle  # type: ignore[method-assign]
-    chat = WebChat(config, assistant)
+@contextmanager
+def in_this_process(chat: WebChat) -> Iterator[str]:
+    """The web chat served from this process (its own event loop, in a thread)."""
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_until_complete, args=(chat.run(),), daemon=True)
     thread.start()
@@ -323,6 +315,27 @@ def file_server(tmp_path: Path, engine: Engine) -> Iterator[str]:
         loop.call_soon_threadsafe(chat.request_stop)
         thread.join(10)
         loop.close()
+
+
+@pytest.fixture
+def file_server(tmp_path: Path, engine: Engine) -> Iterator[str]:
+    """The web chat answering /lienhe with a file as well – what a staff report is on Telegram."""
+    config = web_config(tmp_path / "data")
+    store = SqliteStore(config.database)
+    assistant = Assistant(engine, store, config.idle_seconds, config=config)
+    real_handle = assistant.handle
+
+    def handle(incoming: Incoming) -> Outcome:
+        outcome = real_handle(incoming)
+        if incoming.text == "/lienhe":
+            outcome.replies.append(Reply("📊 Báo cáo thống kê ẩn danh", document=Document("bao-cao.csv", REPORT)))
+        return outcome
+
+    assistant.handle = handle  # type: ignore[method-assign]
+    try:
+        with in_this_process(WebChat(config, assistant)) as address:
+            yield address
+    finally:
         store.close()
 
 
@@ -342,3 +355,87 @@ def test_a_file_in_a_reply_downloads_in_the_browser(file_server: str, browser: W
     wait_for(browser, lambda _d: saved.is_file() and saved.read_bytes() == REPORT, "the file was not downloaded")
     problems = [e for e in browser.get_log("browser") if e["level"] == "SEVERE" and "favicon" not in e["message"]]
     assert not problems, problems
+
+
+@pytest.fixture
+def ward_server(tmp_path: Path, content: Content) -> Iterator[str]:
+    """The web chat on content where the ward has filled in its number (a made-up one)."""
+    config = web_config(tmp_path / "data")
+    store = SqliteStore(config.database)
+    assistant = Assistant(Engine.build(ward_filled_in(content), seed=1), store, config.idle_seconds, config=config)
+    try:
+        with in_this_process(WebChat(config, assistant)) as address:
+            yield address
+    finally:
+        store.close()
+
+
+def test_every_number_in_the_emergency_card_is_a_tap_to_call_link(ward_server: str, browser: WebDriver) -> None:
+    browser.set_window_size(375, 667)
+    browser.get(ward_server)
+    choice(browser, "Phụ huynh")
+    before = len(bot_texts(browser))
+    browser.find_element(By.ID, "q").send_keys("em muốn chết", Keys.ENTER)
+    wait_for(browser, lambda d: any("111" in t for t in bot_texts(d)[before : before + 1]), "no emergency card")
+    card = browser.find_elements(By.CSS_SELECTOR, "#log .msg.bot .text")[before]
+    links = card.find_elements(By.CSS_SELECTOR, "a")
+    calls = {link.get_attribute("href") for link in links}
+    assert {"tel:111", "tel:113", "tel:114", "tel:115", "tel:0000000"} <= calls, calls
+    assert all(link.text == link.get_attribute("href")[4:] or link.text == "0000 000" for link in links)
+    # Every "111" in the card's text is inside a link: none left as plain text to copy by hand.
+    plain = browser.execute_script(
+        "return Array.from(arguments[0].childNodes).filter(n => n.nodeType === 3).map(n => n.data).join('')", card
+    )
+    for number in ("111", "113", "114", "115", "0000 000"):
+        assert not re.search(rf"(?<![\w./]){number}(?!\w)", plain), f"{number} left as plain text"
+    assert len(re.findall(r"(?<![\w./])111(?!\w)", card.text)) == sum(link.text == "111" for link in links)
+    # Text is never read as HTML: only text and the links the page made.
+    tags = browser.execute_script("return Array.from(arguments[0].children).map(e => e.tagName)", card)
+    assert set(tags) == {"A"}, tags
+    ratios = browser.execute_script(CONTRAST_JS, "#log .msg.bot a.tel")
+    assert ratios and min(ratio for _, ratio in ratios) >= 4.5, ratios
+
+
+BANNER_JS = """
+const sos = document.getElementById('sos').getBoundingClientRect();
+const box = document.getElementById('q').getBoundingClientRect();
+const at = (r) => document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+return {
+  sos: [sos.top, sos.bottom], box: [box.top, box.bottom], height: window.innerHeight,
+  sosOnTop: !!at(sos) && !!at(sos).closest('#sos'), boxOnTop: at(box) === document.getElementById('q'),
+  scrolled: document.getElementById('scroller').scrollTop,
+  call: document.querySelector('#sos a[href="tel:111"]') !== null
+};
+"""
+
+
+def test_the_111_line_stays_on_a_phone_screen(server: str, browser: WebDriver) -> None:
+    """On a 375x667 phone, after a long conversation has scrolled, the 111 line is still on screen,
+    not covered and not covering the box to type in."""
+    browser.set_window_size(375, 667)
+    browser.get(server)
+    choice(browser, "Phụ huynh")
+    box = browser.find_element(By.ID, "q")
+    for question in ("có người dọa tung ảnh nóng của con tôi tối nay", "con bị bắt nạt trên mạng thì làm sao"):
+        before = len(bot_texts(browser))
+        box.send_keys(question, Keys.ENTER)
+        wait_for(browser, lambda d, n=before: len(bot_texts(d)) > n, "no reply")
+    browser.execute_script("const s = document.getElementById('scroller'); s.scrollTop = s.scrollHeight;")
+    seen = browser.execute_script(BANNER_JS)
+    assert browser.execute_script("return window.innerWidth") <= 375
+    assert seen["scrolled"] > 300, f"the conversation did not scroll: {seen}"
+    assert seen["sos"][0] >= 0 and seen["sos"][1] <= seen["height"], f"the 111 line left the screen: {seen}"
+    assert seen["sosOnTop"] and seen["boxOnTop"] and seen["call"], seen
+    assert seen["sos"][1] <= seen["box"][0], f"the 111 line overlaps the input: {seen}"
+    assert seen["box"][1] <= seen["height"], f"the input left the screen: {seen}"
+    shoot(browser, "phone-scrolled", 375, full=False)
+
+
+def test_a_link_in_the_users_own_bubble_is_readable(server: str, browser: WebDriver) -> None:
+    browser.get(server)
+    choice(browser, "Phụ huynh")
+    browser.find_element(By.ID, "q").send_keys("trang https://example.com/tin-tuc này có an toàn không", Keys.ENTER)
+    link = wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#log .msg.user a"), "no link in the bubble")
+    assert link[0].get_attribute("href") == "https://example.com/tin-tuc"
+    ratios = browser.execute_script(CONTRAST_JS, "#log .msg.user a")
+    assert ratios and min(ratio for _, ratio in ratios) >= 4.5, f"unreadable link in the user's bubble: {ratios}"

@@ -8,20 +8,21 @@
                        which the page offers as a download)
     GET  /healthz      for Docker's healthcheck and monitoring
 
-The anonymous session is a random id in a cookie (no name, nothing else); requests are limited
-per session and per client address; logs carry the request line and status, never message text.
+The anonymous session is a random id, signed by this server, in a cookie (no name, nothing else);
+requests are limited per session and per client address (forwarded by a trusted proxy:
+BOT_TRUSTED_PROXIES); logs carry the request line and status, never message text.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import html
-import ipaddress
 import json
 import logging
 import re
-import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -30,13 +31,14 @@ from aiohttp import web
 
 from bot.app import Assistant
 from bot.channels.telegram_common import FLOOD_NOTICE, FloodLimiter, UserLocks
+from bot.channels.web.proxies import TrustedProxies
+from bot.channels.web.session import SessionIds
 from bot.config import Config
 from bot.core.types import PAYLOAD_LIMIT, Incoming, Outcome, Reply
 
 log = logging.getLogger("bot.web")
 
 COOKIE = "ats_sid"
-SID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
 TEXT_MAX = 1000
 ACCESS_LOG_FORMAT = '"%r" %s %b %Tfs'  # no client address, no referrer, no body: never message text
 
@@ -47,9 +49,14 @@ FAILED = "Xin lỗi, mình đang gặp trục trặc. Anh/chị thử lại sau 
 STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
 
 
-def reply_json(reply: Reply) -> dict[str, Any]:
+def reply_json(reply: Reply, phones: Iterable[str] = ()) -> dict[str, Any]:
+    """A reply for the page; `phones` are the known numbers it mentions, which the page makes
+    tap-to-call links (only these: a quiz's "Câu 11/15" must not become a call)."""
     rows = [[{"label": b.label, "payload": b.payload} for b in row] for row in reply.buttons if row]
     data: dict[str, Any] = {"text": reply.text, "buttons": rows}
+    mentioned = [phone for phone in phones if _mentions(reply.text, phone)]
+    if mentioned:
+        data["phones"] = mentioned
     if reply.document is not None:
         # Inline, not a second URL: nothing is kept on the server after the answer has gone.
         document = reply.document
@@ -61,26 +68,9 @@ def reply_json(reply: Reply) -> dict[str, Any]:
     return data
 
 
-def _loopback(address: str | None) -> bool:
-    try:
-        return address is not None and ipaddress.ip_address(address).is_loopback
-    except ValueError:
-        return address == "localhost"
-
-
-def client_address(request: web.Request) -> str:
-    """The client's address; behind a reverse proxy on this machine, the one it forwarded."""
-    peer = request.remote
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    if forwarded and _loopback(peer):
-        return forwarded.split(",")[-1].strip() or str(peer)
-    return str(peer)
-
-
-def _behind_https(request: web.Request) -> bool:
-    if request.secure:
-        return True
-    return _loopback(request.remote) and request.headers.get("X-Forwarded-Proto", "").lower() == "https"
+def _mentions(text: str, phone: str) -> bool:
+    """`phone` as a number of its own: not part of "1/111", "2.115", "1113" or "tongdai111.vn"."""
+    return re.search(rf"(?<![\w./,@-]){re.escape(phone)}(?!\w|[.,/-]\d)", text) is not None
 
 
 @dataclass(frozen=True)
@@ -110,6 +100,7 @@ class WebChat:
         # Many families can share one address (a school, a café): allow far more per address.
         self.per_client = FloodLimiter(max(60, per_minute * 10))
         self.locks = UserLocks()
+        self.proxies = TrustedProxies.from_setting(config.get("BOT_TRUSTED_PROXIES"))
         self.page = Page.load()
         self.ready = asyncio.Event()
         self.port: int | None = None
@@ -128,10 +119,17 @@ class WebChat:
         app.router.add_get("/widget.js", self._widget)
         app.router.add_get("/static/{name}", self._static)
         app.router.add_post("/api/message", self._message)
+        app.router.add_route("*", "/api/message", self._wrong_method)
         app.router.add_get("/healthz", self._health)
         return app
 
+    @functools.cached_property
+    def sessions(self) -> SessionIds:
+        """The signing key, read (or made) on first use, not when the object is built."""
+        return SessionIds.load(self.config.data_dir)
+
     async def run(self) -> None:
+        self.sessions  # noqa: B018 - read the key before the first visitor, not during their request
         runner = web.AppRunner(self.app(), access_log=log, access_log_format=ACCESS_LOG_FORMAT)
         await runner.setup()
         try:
@@ -200,22 +198,25 @@ class WebChat:
         if request.content_type != "application/json":  # also keeps other sites' plain forms out
             return _error(415, BAD_REQUEST)
         try:
-            body = await request.json()
-        except (ValueError, UnicodeDecodeError):
-            return _error(400, BAD_REQUEST)
+            body = await _read_json(request)
         except web.HTTPRequestEntityTooLarge:
             return _error(413, TOO_LONG)
+        except ValueError:
+            return _error(400, BAD_REQUEST)
         text, payload = _fields(body)
         if text is None and payload is None:
             return _error(400, BAD_REQUEST)
         if text is not None and len(text) > TEXT_MAX:
             return _error(413, TOO_LONG)
 
-        sid = request.cookies.get(COOKIE, "")
-        fresh = not SID_PATTERN.match(sid)
-        if fresh:
-            sid = secrets.token_urlsafe(18)
-        limited = self.per_client.check(client_address(request)) != "ok" or self.per_session.check(sid) != "ok"
+        issued = self.sessions.verify(request.cookies.get(COOKIE, ""))
+        cookie: str | None = None  # a value to set: only for an id this server has just made
+        if issued is None:  # none yet, or one this server never signed: never take the client's word
+            cookie, sid = self.sessions.issue()
+        else:
+            sid = issued
+        address = self.proxies.client(request.remote, request.headers.getall("X-Forwarded-For", ()))
+        limited = self.per_client.check(address) != "ok" or self.per_session.check(sid) != "ok"
         if limited and not (text and await asyncio.to_thread(self.assistant.is_urgent, text)):
             response = _error(429, FLOOD_NOTICE)
             response.headers["Retry-After"] = "60"
@@ -224,13 +225,24 @@ class WebChat:
         outcome = await self._handle(f"web:{sid}", text, payload)
         if outcome is None:
             return _error(500, FAILED)
-        response = _json({"replies": [reply_json(reply) for reply in outcome.replies]})
+        phones = self._phones()
+        response = _json({"replies": [reply_json(reply, phones) for reply in outcome.replies]})
         response.headers["Cache-Control"] = "no-store"
         if any(action.kind == "forget_user" for action in outcome.actions):
-            sid, fresh = secrets.token_urlsafe(18), True  # data deleted: the old id means nothing now
-        if fresh:
-            self._set_cookie(request, response, sid)
+            cookie, _ = self.sessions.issue()  # data deleted: the old id means nothing now
+        if cookie is not None:
+            self._set_cookie(request, response, cookie)
         return response
+
+    async def _wrong_method(self, request: web.Request) -> web.Response:
+        response = _error(405, BAD_REQUEST)
+        response.headers["Allow"] = "POST"
+        return response
+
+    def _phones(self) -> list[str]:
+        """The numbers of the contacts in the content (111, 113, 115, the ward's once filled in)."""
+        contacts = self.assistant.content.knowledge.contacts
+        return [c.phone for c in contacts if c.phone and not c.placeholder]
 
     async def _handle(self, user_key: str, text: str | None, payload: str | None) -> Outcome | None:
         try:
@@ -240,23 +252,46 @@ class WebChat:
             log.exception("The assistant failed on a web message")  # no user key, no text
             return None
 
-    def _set_cookie(self, request: web.Request, response: web.Response, sid: str) -> None:
+    def _set_cookie(self, request: web.Request, response: web.Response, value: str) -> None:
         max_age = max(3600, int(self.assistant.idle_seconds))
-        if _behind_https(request):
+        https = request.secure or self.proxies.https(request.remote, request.headers.get("X-Forwarded-Proto", ""))
+        if https:
             # Inside the ward website's frame the cookie is third-party: None + Secure + Partitioned.
-            cookie = f"{COOKIE}={sid}; Max-Age={max_age}; Path=/; HttpOnly; Secure; SameSite=None; Partitioned"
+            cookie = f"{COOKIE}={value}; Max-Age={max_age}; Path=/; HttpOnly; Secure; SameSite=None; Partitioned"
         else:
-            cookie = f"{COOKIE}={sid}; Max-Age={max_age}; Path=/; HttpOnly; SameSite=Lax"
+            # Browsers refuse SameSite=None without Secure, and Secure over plain HTTP: Lax it is.
+            cookie = f"{COOKIE}={value}; Max-Age={max_age}; Path=/; HttpOnly; SameSite=Lax"
         response.headers.add("Set-Cookie", cookie)
+
+
+async def _read_json(request: web.Request) -> Any:
+    """The body as JSON; ValueError for anything a browser's page would not send (an unknown
+    charset, bytes that are not text, broken or absurdly nested JSON), never a 500."""
+    raw = await request.read()  # HTTPRequestEntityTooLarge past client_max_size
+    try:
+        return json.loads(raw.decode(request.charset or "utf-8"))
+    except (LookupError, UnicodeDecodeError, RecursionError) as error:
+        raise ValueError(type(error).__name__) from None
+
+
+def _text(value: Any) -> str | None:
+    """A string that can be stored and answered: lone surrogates ("\\ud800") cannot."""
+    if not isinstance(value, str):
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return value
 
 
 def _fields(body: Any) -> tuple[str | None, str | None]:
     if not isinstance(body, dict):
         return None, None
-    text, payload = body.get("text"), body.get("payload")
-    if isinstance(payload, str) and payload and len(payload.encode("utf-8")) <= PAYLOAD_LIMIT:
+    text, payload = _text(body.get("text")), _text(body.get("payload"))
+    if payload and len(payload.encode("utf-8")) <= PAYLOAD_LIMIT:
         return None, payload
-    if isinstance(text, str) and text.strip():
+    if text and text.strip():
         return text, None
     return None, None
 

@@ -1,5 +1,6 @@
 /* An Toàn Số web chat: sends what the user typed or pressed, shows the replies.
-   No framework; text is set with textContent only, links are built as elements. */
+   No framework; text is set with textContent only, links (web addresses, and the phone numbers
+   the server names in a reply) are built as elements, never as HTML. */
 (function () {
   "use strict";
 
@@ -13,10 +14,48 @@
   var OFFLINE = "Không gửi được – anh/chị kiểm tra kết nối mạng rồi thử lại nhé. Nếu trẻ đang gặp nguy hiểm, hãy gọi ngay 111.";
   var WAITING = "Trợ lý đang trả lời…";
 
-  function textWithLinks(target, text) {
+  function escapeRegExp(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  }
+
+  var WORD = /[0-9A-Za-z_\u00C0-\u024F\u1E00-\u1EFF]/; // Vietnamese letters too, without the u flag
+
+  function ownNumber(text, at, end) {
+    // Not part of a longer number or word ("1113", "Câu 1/111", "2.115", "tongdai111.vn");
+    // no look-behind in the pattern: older Safari cannot parse it and the whole page would stop.
+    var before = at > 0 ? text.charAt(at - 1) : "";
+    var after = text.charAt(end), next = text.charAt(end + 1);
+    if (WORD.test(before) || /[.\/,@-]/.test(before) || WORD.test(after)) return false;
+    return !(/[.,\/-]/.test(after) && /\d/.test(next));
+  }
+
+  function textWithPhones(target, text, phones) {
+    // Tap-to-call: only the numbers the server listed (its contacts: 111, 113, 115, the ward's).
+    var last = 0;
+    var known = (phones || []).filter(function (p) { return typeof p === "string" && p.length > 0; });
+    if (known.length) {
+      var sorted = known.sort(function (a, b) { return b.length - a.length; });
+      var re = new RegExp(sorted.map(escapeRegExp).join("|"), "g");
+      var match;
+      while ((match = re.exec(text)) !== null) {
+        var at = match.index, end = at + match[0].length;
+        if (!ownNumber(text, at, end)) { re.lastIndex = at + 1; continue; }
+        target.appendChild(document.createTextNode(text.slice(last, at)));
+        var a = document.createElement("a");
+        a.className = "tel";
+        a.href = "tel:" + match[0].replace(/[^\d+]/g, "");
+        a.textContent = match[0];
+        target.appendChild(a);
+        last = end;
+      }
+    }
+    target.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  function textWithLinks(target, text, phones) {
     var last = 0;
     text.replace(URL_RE, function (url, at) {
-      target.appendChild(document.createTextNode(text.slice(last, at)));
+      textWithPhones(target, text.slice(last, at), phones);
       var a = document.createElement("a");
       a.href = url;
       a.textContent = url;
@@ -26,10 +65,10 @@
       last = at + url.length;
       return url;
     });
-    target.appendChild(document.createTextNode(text.slice(last)));
+    textWithPhones(target, text.slice(last), phones);
   }
 
-  function addMessage(kind, text, label) {
+  function addMessage(kind, text, label, phones) {
     var item = document.createElement("div");
     item.className = "msg " + kind;
     item.tabIndex = -1;
@@ -39,7 +78,7 @@
     item.appendChild(who);
     var body = document.createElement("p");
     body.className = "text";
-    textWithLinks(body, text.replace(/\s+$/, ""));
+    textWithLinks(body, text.replace(/\s+$/, ""), phones);
     item.appendChild(body);
     log.appendChild(item);
     return item;
@@ -59,7 +98,7 @@
   }
 
   function addReply(reply) {
-    var item = addMessage("bot", reply.text, "Trợ lý nói: ");
+    var item = addMessage("bot", reply.text, "Trợ lý nói: ", reply.phones);
     if (reply.document && reply.document.data) addDocument(item, reply.document);
     if (reply.buttons && reply.buttons.length) {
       var group = document.createElement("div");
