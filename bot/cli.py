@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.broadcast.cli import add_broadcast_parser, run_broadcast
 from bot.config import Config
-from bot.content.checks import Minimums, check_minimums
+from bot.content.checks import Minimums, check_minimums, check_warnings
 from bot.content.loader import Content, ContentInvalid, load_content
 from bot.content.topics import TOPICS
 from bot.core.engine import Engine
@@ -187,13 +187,22 @@ def _run(config: Config, content: Content, terminal: bool) -> int:
 def _check(config: Config, report: bool, as_json: bool) -> int:
     content = load_content(config.knowledge_dir, config.flows_dir)
     shortfalls = check_minimums(content.knowledge, Minimums())
+    warnings = [str(warning) for warning in check_warnings(content)]
     if report:
         data = content_report(content)
-        print(json.dumps(data, ensure_ascii=False) if as_json else _report_table(data))
+        if as_json:
+            print(json.dumps({**data, "warnings": warnings}, ensure_ascii=False))
+        else:
+            print(_report_table(data))
     if shortfalls:
         print("Nội dung hợp lệ nhưng còn thiếu so với yêu cầu:", file=sys.stderr)
         for line in shortfalls:
             print(f"  - {line}", file=sys.stderr)
+    if warnings:
+        # Warnings do not change the exit code: the assistant may run while they are being fixed.
+        print(f"Lưu ý ({len(warnings)}, không chặn khởi động) – nên sửa (tệp:dòng):", file=sys.stderr)
+        for line in warnings:
+            print(f"  ⚠️ {line}", file=sys.stderr)
     kb = content.knowledge
     if not as_json:
         print(

@@ -16,6 +16,7 @@ from bot.config import Config
 from bot.content.loader import ContentInvalid, load_content
 
 log = logging.getLogger("bot.reload")
+SHOWN_ERRORS = 50
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,22 @@ class ContentReloader:
                 engine = build_engine(self.config, content, self.assistant.engine.semantic)
             except ContentInvalid as exc:
                 errors = [str(error) for error in exc.errors]
-                result = ReloadResult(False, "Nội dung mới chưa hợp lệ, trợ lý vẫn dùng nội dung cũ.", errors)
-            except (OSError, ValueError) as exc:
-                result = ReloadResult(False, f"Không đọc được nội dung mới ({exc}); trợ lý vẫn dùng nội dung cũ.")
+                result = ReloadResult(
+                    False,
+                    f"Nội dung mới bị từ chối vì chưa hợp lệ ({len(errors)} lỗi); trợ lý vẫn dùng nội dung cũ.",
+                    errors,
+                )
+            except OSError as exc:
+                result = ReloadResult(
+                    False, f"Nội dung mới bị từ chối: không đọc được tệp ({exc}); trợ lý vẫn dùng nội dung cũ."
+                )
+            except Exception as exc:  # noqa: BLE001 - a reload must never take the running assistant down
+                log.debug("reload failed", exc_info=True)
+                result = ReloadResult(
+                    False,
+                    f"Nội dung mới bị từ chối (lỗi không lường trước: {type(exc).__name__}); "
+                    "trợ lý vẫn dùng nội dung cũ. Chạy python -m bot check để xem chi tiết.",
+                )
             else:
                 self.assistant.engine = engine  # one attribute store: a message in flight keeps the old engine
                 kb = content.knowledge
@@ -59,5 +73,7 @@ def _log(result: ReloadResult) -> None:
         log.info(result.summary)
         return
     log.error(result.summary)
-    for error in result.errors[:50]:
+    for error in result.errors[:SHOWN_ERRORS]:
         log.error("  %s", error)
+    if len(result.errors) > SHOWN_ERRORS:
+        log.error("  … và %d lỗi nữa (python -m bot check liệt kê tất cả)", len(result.errors) - SHOWN_ERRORS)

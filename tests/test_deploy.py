@@ -178,6 +178,23 @@ def test_systemd_unit_is_hardened_and_reloads_on_sighup() -> None:
     assert unit(DEPLOY / "antoanso.service")["Install"]["WantedBy"] == ["multi-user.target"]
 
 
+def _bytes(size: str) -> int:
+    """systemd / compose sizes: 768M, 1G, 1g, 512m."""
+    number, unit_letter = re.fullmatch(r"(\d+)([KMGkmg])", size).groups()  # type: ignore[union-attr]
+    return int(number) * 1024 ** {"k": 1, "m": 2, "g": 3}[unit_letter.lower()]
+
+
+def test_memory_is_bounded_in_the_unit_and_in_compose() -> None:
+    """Issue 21 item 6: a runaway (a hostile content file) is stopped at a limit instead of starving
+    the server; the limit leaves room for the ~200 MB the assistant uses during a reload."""
+    service = {key: values[-1] for key, values in unit(DEPLOY / "antoanso.service")["Service"].items()}
+    assert 512 * 1024**2 <= _bytes(service["MemoryMax"]) <= 4 * 1024**3, service.get("MemoryMax")
+    assert _bytes(service["MemoryHigh"]) < _bytes(service["MemoryMax"])
+    bot = yaml.safe_load((DEPLOY / "compose.yaml").read_text(encoding="utf-8"))["services"]["bot"]
+    assert 512 * 1024**2 <= _bytes(bot["mem_limit"]) <= 4 * 1024**3
+    assert _bytes(bot["memswap_limit"]) == _bytes(bot["mem_limit"]), "no swap on top of the limit"
+
+
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze not installed")
 def test_systemd_analyze_accepts_the_unit_and_scores_it_safe(tmp_path: Path) -> None:
     # verify wants the programs to exist: point them at this Python for the check.

@@ -1,28 +1,20 @@
-"""Cross-file checks that pydantic cannot do alone: references, reachability, phone numbers,
-ambiguous question variants, and minimum coverage per topic."""
+"""Cross-file checks that pydantic cannot do alone: references, reachability, phone numbers
+(`text_checks`), ambiguous question variants, and minimum coverage per topic."""
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.content.text_checks import check_phone_numbers, check_placeholders, check_sources
 from bot.content.topics import TOPICS
 from bot.content.yaml_lines import ContentError
 from bot.core.types import PAYLOAD_LIMIT, TEXT_LIMIT
 
 if TYPE_CHECKING:
     from bot.content.loader import Content, Flows, Knowledge
-
-# Digit runs that look like a phone number: long runs (≥ 6 digits, spaces/dots allowed), or short
-# codes right after a word that introduces a number ("gọi 1900…", "tổng đài 18001567").
-LONG_NUMBER_RE = re.compile(r"(?<![\w/.,-])\+?\d(?:[ .]?\d){5,}(?![\w/,-])")
-SHORT_CODE_RE = re.compile(
-    r"(?:gọi|số|hotline|tổng đài|đường dây|nhắn tin|liên hệ|sđt|zalo)\D{0,12}?(\d{3,5})(?![\d/])", re.IGNORECASE
-)
-ALLOWED_NUMBERS = {"111", "113", "114", "115"}
 
 
 def _at(where: tuple[str, int | None] | None, message: str) -> ContentError:
@@ -31,7 +23,17 @@ def _at(where: tuple[str, int | None] | None, message: str) -> ContentError:
 
 
 def check_references(content: Content) -> list[ContentError]:
-    return [*_check_knowledge(content.knowledge), *_check_flows(content.flows, content.knowledge)]
+    return [
+        *_check_knowledge(content.knowledge),
+        *_check_flows(content.flows, content.knowledge),
+        *check_phone_numbers(content),
+    ]
+
+
+def check_warnings(content: Content) -> list[ContentError]:
+    """Problems that do not stop the assistant (`check` prints them, the exit code stays 0):
+    contacts still waiting for the ward, sources a reviewer cannot open."""
+    return [*check_placeholders(content.knowledge), *check_sources(content.knowledge)]
 
 
 def _check_knowledge(kb: Knowledge) -> list[ContentError]:
@@ -40,30 +42,8 @@ def _check_knowledge(kb: Knowledge) -> list[ContentError]:
         for ref in faq.related:
             if kb.faq(ref) is None:
                 errors.append(_at(kb.where.get(("faq", faq.id)), f"FAQ '{faq.id}' liên kết tới FAQ không có: '{ref}'"))
-    allowed = ALLOWED_NUMBERS | {c.phone.replace(" ", "") for c in kb.contacts if c.phone}
-    texts: list[tuple[tuple[str, str], str]] = [(("faq", f.id), f.answer) for f in kb.faqs]
-    texts += [(("tip", t.id), t.text) for t in kb.tips]
-    for guide in kb.guides:
-        body = " ".join(
-            [guide.summary, *guide.immediate, *guide.evidence, *guide.never, *guide.report_where, *guide.call]
-        )
-        texts.append((("guide", guide.id), body))
-    for key, text in texts:
-        for number in [*LONG_NUMBER_RE.findall(text), *SHORT_CODE_RE.findall(text)]:
-            digits = re.sub(r"\D", "", number)
-            if digits not in allowed and not _is_year(digits):
-                errors.append(
-                    _at(
-                        kb.where.get(key),
-                        f"{key[0]} '{key[1]}' có số điện thoại '{number}' không nằm trong contacts.yaml",
-                    )
-                )
     errors.extend(_check_duplicate_variants(kb))
     return errors
-
-
-def _is_year(digits: str) -> bool:
-    return len(digits) == 4 and digits.startswith(("19", "20"))
 
 
 def _check_duplicate_variants(kb: Knowledge) -> list[ContentError]:

@@ -11,7 +11,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from bot.content.flow_models import Commands, FlowFile, Node
 from bot.content.models import Activity, Contact, DangerExample, Duties, Faq, Guide, OutOfScope, Quiz, Tip
-from bot.content.yaml_lines import ContentError, LoadedYaml, PathKey, load_yaml
+from bot.content.yaml_lines import ContentError, LoadedYaml, PathKey, TextAt, load_yaml
 
 T = TypeVar("T")
 
@@ -32,6 +32,8 @@ class Knowledge:
     synonym_groups: list[list[str]] = field(default_factory=list)
     danger_examples: list[DangerExample] = field(default_factory=list)
     where: dict[tuple[str, str], tuple[str, int | None]] = field(default_factory=dict)
+    # Every text the assistant may show, with its line (not the typing aids or danger examples).
+    texts: list[TextAt] = field(default_factory=list, repr=False)
 
     def faq(self, faq_id: str) -> Faq | None:
         return self._faq_by_id.get(faq_id)
@@ -51,6 +53,7 @@ class Flows:
     nodes: dict[str, Node]
     commands: Commands
     where: dict[str, tuple[str, int | None]] = field(default_factory=dict)
+    texts: list[TextAt] = field(default_factory=list, repr=False)
 
 
 @dataclass
@@ -110,7 +113,12 @@ def _files(folder: Path) -> list[Path]:
 
 
 def _load_list(
-    files: list[Path], model: type[BaseModel], kind: str, errors: list[ContentError], where: dict
+    files: list[Path],
+    model: type[BaseModel],
+    kind: str,
+    errors: list[ContentError],
+    where: dict,
+    texts: list[TextAt] | None = None,
 ) -> list[Any]:
     adapter = TypeAdapter(list[model])  # type: ignore[valid-type]
     items: list[Any] = []
@@ -122,6 +130,8 @@ def _load_list(
             continue
         if loaded.data is None:
             continue
+        if texts is not None:
+            texts.extend(loaded.texts())
         parsed = _validate(loaded, adapter, errors)
         for index, item in enumerate(parsed or []):
             key = (kind, item.id)
@@ -134,7 +144,9 @@ def _load_list(
     return items
 
 
-def _load_one(file: Path, adapter: TypeAdapter[T], errors: list[ContentError]) -> tuple[T | None, LoadedYaml | None]:
+def _load_one(
+    file: Path, adapter: TypeAdapter[T], errors: list[ContentError], texts: list[TextAt] | None = None
+) -> tuple[T | None, LoadedYaml | None]:
     if not file.exists():
         return None, None
     try:
@@ -142,27 +154,32 @@ def _load_one(file: Path, adapter: TypeAdapter[T], errors: list[ContentError]) -
     except ContentError as exc:
         errors.append(exc)
         return None, None
+    if texts is not None:
+        texts.extend(loaded.texts())
     return _validate(loaded, adapter, errors), loaded
 
 
 def load_knowledge(folder: Path, errors: list[ContentError]) -> Knowledge:
     kb = Knowledge()
-    kb.faqs = _load_list(_files(folder / "faq"), Faq, "faq", errors, kb.where)
-    kb.tips = _load_list(_files(folder / "tips"), Tip, "tip", errors, kb.where)
-    kb.guides = _load_list(_existing(folder / "guides.yaml"), Guide, "guide", errors, kb.where)
-    kb.contacts = _load_list(_existing(folder / "contacts.yaml"), Contact, "contact", errors, kb.where)
-    kb.activities = _load_list(_existing(folder / "activities.yaml"), Activity, "activity", errors, kb.where)
-    kb.out_of_scope = _load_list(_existing(folder / "out_of_scope.yaml"), OutOfScope, "out_of_scope", errors, kb.where)
+    shown = kb.texts
+    kb.faqs = _load_list(_files(folder / "faq"), Faq, "faq", errors, kb.where, shown)
+    kb.tips = _load_list(_files(folder / "tips"), Tip, "tip", errors, kb.where, shown)
+    kb.guides = _load_list(_existing(folder / "guides.yaml"), Guide, "guide", errors, kb.where, shown)
+    kb.contacts = _load_list(_existing(folder / "contacts.yaml"), Contact, "contact", errors, kb.where, shown)
+    kb.activities = _load_list(_existing(folder / "activities.yaml"), Activity, "activity", errors, kb.where, shown)
+    kb.out_of_scope = _load_list(
+        _existing(folder / "out_of_scope.yaml"), OutOfScope, "out_of_scope", errors, kb.where, shown
+    )
     quiz_adapter = TypeAdapter(Quiz)
     for file in _files(folder / "quizzes"):
-        quiz, loaded = _load_one(file, quiz_adapter, errors)
+        quiz, loaded = _load_one(file, quiz_adapter, errors, shown)
         if quiz and loaded:
             if ("quiz", quiz.id) in kb.where:
                 errors.append(loaded.error(("id",), f"id bộ câu hỏi '{quiz.id}' bị trùng"))
                 continue
             kb.where[("quiz", quiz.id)] = (str(file), loaded.line_of(("id",)))
             kb.quizzes.append(quiz)
-    kb.duties, _ = _load_one(folder / "duties.yaml", TypeAdapter(Duties), errors)
+    kb.duties, _ = _load_one(folder / "duties.yaml", TypeAdapter(Duties), errors, shown)
     abbreviations, _ = _load_one(folder / "teencode.yaml", TypeAdapter(dict[str, dict[str, list[str]]]), errors)
     kb.abbreviations = (abbreviations or {}).get("abbreviations", {})
     synonyms, _ = _load_one(folder / "synonyms.yaml", TypeAdapter(dict[str, list[list[str]]]), errors)
@@ -182,15 +199,16 @@ def _existing(file: Path) -> list[Path]:
 def load_flows(folder: Path, errors: list[ContentError]) -> Flows:
     nodes: dict[str, Node] = {}
     where: dict[str, tuple[str, int | None]] = {}
+    texts: list[TextAt] = []
     commands: Commands | None = None
     for file in _files(folder):
         if file.name == "commands.yaml":
-            commands, loaded = _load_one(file, TypeAdapter(Commands), errors)
+            commands, loaded = _load_one(file, TypeAdapter(Commands), errors, texts)
             if loaded:
                 where["__commands__"] = (str(file), 1)
                 where.update({f"__commands__{k}": (str(file), v) for k, v in _flat_lines(loaded)})
             continue
-        parsed, loaded = _load_one(file, TypeAdapter(FlowFile), errors)
+        parsed, loaded = _load_one(file, TypeAdapter(FlowFile), errors, texts)
         if not parsed or not loaded:
             continue
         for node_id, node in parsed.nodes.items():
@@ -216,7 +234,7 @@ def load_flows(folder: Path, errors: list[ContentError]) -> Flows:
             deep_links={},
             command_help={},
         )
-    return Flows(nodes=nodes, commands=commands, where=where)
+    return Flows(nodes=nodes, commands=commands, where=where, texts=texts)
 
 
 def _flat_lines(loaded: LoadedYaml) -> list[tuple[str, int]]:
