@@ -37,15 +37,17 @@ INTRODUCED_RE = re.compile(
 HOTLINE_LIKE_RE = re.compile(r"(?<![\w/.,-])(11\d{1,3})(?![\w/,-]|[.,]\d)")
 PHONE_PATTERNS = (VN_PHONE_RE, INTRODUCED_RE, HOTLINE_LIKE_RE)
 
-# A source a reviewer can open names an article ("Điều 36"), a date ("21/01/2025", "6/2026",
-# "(2014)") or a web address ("tongdai111.vn", "https://…"). A document number such as
-# "56/2017/NĐ-CP" is not a date.
+# A source a reviewer can open (the accepted forms are listed in knowledge/AUTHORING.md) names an
+# article ("Điều 36"), a date ("21/01/2025", "6/2026", "(2014)") or a web address ("tongdai111.vn",
+# "https://…"). A document number such as "56/2017/NĐ-CP" is not a date.
 ARTICLE_RE = re.compile(r"\bĐiều\s+\d+", re.IGNORECASE)
 DATE_RE = re.compile(
     r"(?<![\d/])(?:\d{1,2}/)?\d{1,2}/(?:19|20)\d\d(?![\d/])"
     r"|\b(?:19|20)\d\d-\d\d-\d\d\b"
     r"|\((?:19|20)\d\d(?:\s*[–-]\s*(?:19|20)\d\d)?\)"
 )
+# The assistant's own text, named by its command (knowledge/AUTHORING.md, form 5).
+ASSISTANT_RE = re.compile(r"Trợ lý An Toàn Số\b.*\(lệnh /[a-z_]+\)")
 URL_RE = re.compile(r"https?://\S+|\b(?:[a-z0-9-]+\.)+(?:vn|com|org|net|int|gov|edu|me|io|app|info|uk|us)\b(?:/\S*)?")
 
 
@@ -126,7 +128,7 @@ def weak_source_parts(source: str) -> list[str]:
     return [
         part
         for part in source_parts(source)
-        if not (ARTICLE_RE.search(part) or DATE_RE.search(part) or URL_RE.search(part))
+        if not any(pattern.search(part) for pattern in (ARTICLE_RE, DATE_RE, URL_RE, ASSISTANT_RE))
     ]
 
 

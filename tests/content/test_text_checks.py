@@ -128,6 +128,9 @@ def test_sources_a_reviewer_cannot_open_are_named_but_do_not_fail() -> None:
     assert weak_source_parts("Công văn UBND phường (6/2026)") == []
     assert weak_source_parts("WHO, Preventing suicide (2014)") == []
     assert weak_source_parts("https://example.org/a") == []
+    assert weak_source_parts("Trợ lý An Toàn Số – UBND phường Trung Thành (lệnh /riengtu)") == []
+    assert weak_source_parts("Trợ lý An Toàn Số – UBND phường Trung Thành") != []
+    assert weak_source_parts("Cấp cứu 115") == ["Cấp cứu 115"], "a bare number is not a source"
     assert weak_source_parts("Nghị định 147/2024/NĐ-CP") == ["Nghị định 147/2024/NĐ-CP"]
     assert weak_source_parts("Luật Trẻ em 2016, Điều 54; Bộ Công an, khuyến cáo phòng chống lừa đảo") == [
         "Bộ Công an, khuyến cáo phòng chống lừa đảo"
