@@ -20,8 +20,8 @@ CRISIS_NUMBERS = {"111", "113", "115"}
 
 # Texts people type, not texts the assistant says: a number there is a user's words, not advice.
 INPUT_KEYS = {"variants", "phrases", "menu_words", "exact_words", "filler_words"}
-# A contact's own `phone` is where the allowed numbers come from.
-SKIP_KEYS = {"phone", "source"}
+# A contact's own `phone` is where the allowed numbers come from (sources are checked: they are shown too).
+SKIP_KEYS = {"phone"}
 
 # What reads as a phone number: a Vietnamese number by its shape (0…, +84…, 1800/1900…, spaces, dots
 # or dashes allowed), any number of 3 or more digits right after a word or sign that introduces one

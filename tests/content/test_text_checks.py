@@ -83,6 +83,7 @@ def test_number_in_a_button_label(dirs: tuple[Path, Path]) -> None:  # noqa: F81
         ("quizzes/thu.yaml", "{text: Trả đũa}", "{text: Gọi 1111}", "questions.1.options.1.text"),
         ("contacts.yaml", "description: Miễn phí, 24/7", "description: Miễn phí, 24/7, hoặc 024 3747 1234", "0.desc"),
         ("guides.yaml", "immediate: [Ở bên con]", "immediate: [Ở bên con, gọi 0243 999 888]", "0.immediate.1"),
+        ("guides.yaml", "source: Luật Trẻ em 2016, Điều 54", "source: Điều 54; hotline 1900 1567", "0.source"),
         ("tips/all.yaml", None, None, "text"),
     ],
 )
