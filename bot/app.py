@@ -101,6 +101,14 @@ class Assistant:
         """A danger message: channels let it through every limit they apply."""
         return bool(text) and self.engine.danger(text) is not None
 
+    def _urgent_if_it_can_tell(self, text: str | None) -> bool:
+        """After a failure: the danger check once more, which may be what failed (the apology
+        itself gives 111 and 113, so it is never a silence)."""
+        try:
+            return self.is_urgent(text)
+        except Exception:
+            return False
+
     def answered_before(self, channel: str, update_id: int) -> bool:
         """This channel update was answered already (before a restart, too). A failing database
         says no: answering twice beats never answering."""
@@ -120,7 +128,7 @@ class Assistant:
             return self._handle(incoming)
         except Exception as exc:
             self._fault(exc)
-            if self.is_urgent(incoming.text):
+            if self._urgent_if_it_can_tell(incoming.text):
                 return self.engine.emergency(incoming.user_key)
             return Outcome([Reply(TROUBLE)], Session(user_key=incoming.user_key), [], kind="fallback")
 

@@ -38,12 +38,16 @@ def _parser() -> argparse.ArgumentParser:
     backup = sub.add_parser("backup", help="sao lưu cơ sở dữ liệu (an toàn cả khi trợ lý đang chạy)")
     backup.add_argument("target", nargs="?", type=Path, help="tệp hoặc thư mục đích (mặc định: BOT_DATA_DIR/backup/)")
     bench = sub.add_parser("bench", help="đo hiệu năng")
-    bench.add_argument("what", choices=["match", "calibrate", "danger", "worst", "telegram", "stats", "broadcast"])
+    bench.add_argument(
+        "what", choices=["match", "calibrate", "danger", "worst", "fuzz", "telegram", "stats", "broadcast"]
+    )
     bench.add_argument("--eval", type=Path, default=Path("../shared/eval/faq_dev.yaml"))
     bench.add_argument("--also", type=Path, action="append", default=[], help="calibrate: thêm bộ câu hỏi")
     bench.add_argument("--rounds", type=int, default=5, help="telegram: số lượt đo mỗi kênh")
     bench.add_argument("--updates", type=int, default=400, help="telegram: số cập nhật mỗi lượt")
     bench.add_argument("--subscribers", type=int, default=5000, help="broadcast: số người nhận")
+    bench.add_argument("--messages", type=int, default=10_000, help="fuzz: số tin nhắn gây lỗi")
+    bench.add_argument("--seed", type=int, default=2026, help="fuzz: hạt giống (lặp lại đúng một lần chạy)")
     bench.add_argument("--rate", type=int, default=30, help="broadcast: giới hạn tin/giây của máy chủ giả")
     bench.add_argument("--framework", choices=["aiogram", "ptb"], help="broadcast: thư viện (mặc định BOT_FRAMEWORK)")
     sub.add_parser("seed", help="(người phát triển) tính trước vectơ nghĩa của nội dung và ghi vào gói")
@@ -125,6 +129,11 @@ def main(argv: list[str] | None = None) -> int:
             return bench_danger(content, config.knowledge_dir, semantic, [args.eval])
         from bot.bench import bench_match, calibrate
 
+        if args.what == "fuzz":
+            from bot.app import build_engine
+            from bot.bench_fuzz import bench_fuzz
+
+            return bench_fuzz(build_engine(config, content), args.messages, args.seed)
         if args.what == "worst":
             from bot.app import build_engine
             from bot.bench import bench_worst

@@ -39,13 +39,16 @@ def decode_keystrokes(token: str) -> str | None:
     """
     if not token or len(token) > _MAX_LENGTH or not token.isascii() or not token[0].isalpha():
         return None
-    if token.isalpha():
-        if not (_TELEX_KEYS & set(token) or "dd" in token or _doubled_vowel(token)):
+    try:
+        if token.isalpha():
+            if not (_TELEX_KEYS & set(token) or "dd" in token or _doubled_vowel(token)):
+                return None
+            decoded = bogo.process_sequence(token)
+        elif token.isalnum():
+            decoded = bogo.process_sequence(token, rules=_VNI)
+        else:
             return None
-        decoded = bogo.process_sequence(token)
-    elif token.isalnum():
-        decoded = bogo.process_sequence(token, rules=_VNI)
-    else:
+    except (IndexError, KeyError, ValueError):  # bogo trips on some non-words ("qubw"): not a word then
         return None
     if decoded == token or not decoded.isalpha():
         return None
