@@ -30,7 +30,8 @@ T = TypeVar("T")
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 TROUBLE = (
     "Xin lỗi, trợ lý đang gặp sự cố kỹ thuật nên chưa làm được việc này. Anh/chị thử lại sau ít phút nhé.\n"
-    "Nếu có trẻ đang gặp nguy hiểm, gọi ngay 111 (miễn phí, 24/7) hoặc 113."
+    "Nếu có trẻ đang gặp nguy hiểm ngay lúc này, gọi 113 (công an) hoặc 115 (cấp cứu); "
+    "cần hỗ trợ, tư vấn thì gọi 111 (miễn phí, 24/7)."
 )
 SWEEP_EVERY = 3600.0
 

@@ -336,7 +336,7 @@ def _home(content: Content, options: ExportOptions, topics: list[str], faqs, tip
 <ol id="results"></ol>
 <noscript><p>Trình duyệt đang tắt JavaScript nên ô tìm kiếm không chạy; anh/chị chọn chủ đề bên dưới nhé.</p></noscript>
 </section>
-<div class="hotline"><p><strong>Trẻ đang gặp nguy hiểm? Gọi ngay <a href="tel:111">111</a></strong> (miễn phí, 24/7) hoặc <a href="tel:113">113</a>.</p></div>
+<div class="hotline"><p><strong>Trẻ đang gặp nguy hiểm ngay lúc này? Gọi <a href="tel:113">113</a> hoặc <a href="tel:115">115</a>.</strong> Cần hỗ trợ, tư vấn: <a href="tel:111">111</a> (miễn phí, 24/7).</p></div>
 {guides_link}
 <h2 id="chu-de">Chủ đề</h2>
 <ul class="topics">{"".join(items)}</ul>
