@@ -111,6 +111,13 @@ def browser(tmp_path: Path) -> Iterator[WebDriver]:
         driver.quit()
 
 
+def phone_screen(driver: WebDriver, width: int = 375, height: int = 667) -> None:
+    """A viewport of exactly this size (the window's own bars taken into account)."""
+    driver.set_window_size(width, height)
+    inner = driver.execute_script("return [window.innerWidth, window.innerHeight]")
+    driver.set_window_size(2 * width - inner[0], 2 * height - inner[1])
+
+
 def wait_for(driver: WebDriver, check, message: str, timeout: float = 15):  # type: ignore[no-untyped-def]
     return WebDriverWait(driver, timeout).until(lambda d: check(d), message)
 
@@ -371,8 +378,8 @@ def ward_server(tmp_path: Path, content: Content) -> Iterator[str]:
 
 
 def test_every_number_in_the_emergency_card_is_a_tap_to_call_link(ward_server: str, browser: WebDriver) -> None:
-    browser.set_window_size(375, 667)
     browser.get(ward_server)
+    phone_screen(browser, 375, 667)
     choice(browser, "Phụ huynh")
     before = len(bot_texts(browser))
     browser.find_element(By.ID, "q").send_keys("em muốn chết", Keys.ENTER)
@@ -397,14 +404,14 @@ def test_every_number_in_the_emergency_card_is_a_tap_to_call_link(ward_server: s
 
 
 BANNER_JS = """
-const sos = document.getElementById('sos').getBoundingClientRect();
+const sos = document.querySelector('.sos').getBoundingClientRect();
 const box = document.getElementById('q').getBoundingClientRect();
 const at = (r) => document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
 return {
   sos: [sos.top, sos.bottom], box: [box.top, box.bottom], height: window.innerHeight,
-  sosOnTop: !!at(sos) && !!at(sos).closest('#sos'), boxOnTop: at(box) === document.getElementById('q'),
+  sosOnTop: !!at(sos) && !!at(sos).closest('.sos'), boxOnTop: at(box) === document.getElementById('q'),
   scrolled: document.getElementById('scroller').scrollTop,
-  call: document.querySelector('#sos a[href="tel:111"]') !== null
+  call: document.querySelector('.sos a[href="tel:111"]') !== null
 };
 """
 
@@ -412,8 +419,8 @@ return {
 def test_the_111_line_stays_on_a_phone_screen(server: str, browser: WebDriver) -> None:
     """On a 375x667 phone, after a long conversation has scrolled, the 111 line is still on screen,
     not covered and not covering the box to type in."""
-    browser.set_window_size(375, 667)
     browser.get(server)
+    phone_screen(browser, 375, 667)
     choice(browser, "Phụ huynh")
     box = browser.find_element(By.ID, "q")
     for question in ("có người dọa tung ảnh nóng của con tôi tối nay", "con bị bắt nạt trên mạng thì làm sao"):
@@ -422,7 +429,7 @@ def test_the_111_line_stays_on_a_phone_screen(server: str, browser: WebDriver) -
         wait_for(browser, lambda d, n=before: len(bot_texts(d)) > n, "no reply")
     browser.execute_script("const s = document.getElementById('scroller'); s.scrollTop = s.scrollHeight;")
     seen = browser.execute_script(BANNER_JS)
-    assert browser.execute_script("return window.innerWidth") <= 375
+    assert browser.execute_script("return [window.innerWidth, window.innerHeight]") == [375, 667]
     assert seen["scrolled"] > 300, f"the conversation did not scroll: {seen}"
     assert seen["sos"][0] >= 0 and seen["sos"][1] <= seen["height"], f"the 111 line left the screen: {seen}"
     assert seen["sosOnTop"] and seen["boxOnTop"] and seen["call"], seen
