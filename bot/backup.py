@@ -21,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.config import Config
+from bot.storage.trouble import explain, os_reason
 
 # Rows that must not outlive the day they belong to (bot/stats/daykey.py).
 TRANSIENT_TABLES = ("stats_visitors",)
@@ -33,7 +34,7 @@ class BackupError(RuntimeError):
 def _target_file(source: Path, target: Path) -> Path:
     """`target` itself, or – for a folder (existing, or a name without a suffix) – a dated file in it."""
     if target.is_dir() or not target.suffix:
-        target.mkdir(parents=True, exist_ok=True)
+        target.mkdir(mode=0o700, parents=True, exist_ok=True)  # backups are the owner's alone
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         chosen = target / f"antoanso-{stamp}.sqlite3"
         number = 2
@@ -45,12 +46,14 @@ def _target_file(source: Path, target: Path) -> Path:
         raise BackupError("Tệp sao lưu không được trùng với cơ sở dữ liệu đang dùng; chọn tên khác.")
     if target.exists():
         raise BackupError(f"Tệp {target} đã có; chọn tên khác để không ghi đè bản sao lưu cũ.")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     return target
 
 
 def backup_database(source: Path, target: Path) -> Path:
     """Copy `source` to `target` (a file, or a folder to put a dated file in); returns the copy."""
+    if source.is_dir():
+        raise BackupError(f"{explain(source, IsADirectoryError(source)).message} Chạy: python -m bot doctor")
     if not source.is_file():
         raise BackupError(f"Không thấy cơ sở dữ liệu {source}: chưa có gì để sao lưu (BOT_DATA_DIR đúng chưa?).")
     target = _target_file(source, target)
@@ -102,7 +105,7 @@ def main(config: Config, target: Path | None) -> int:
         print(f"❌ {exc}", file=sys.stderr)
         return 1
     except (OSError, sqlite3.Error) as exc:
-        print(f"❌ Sao lưu không thành công: {exc}", file=sys.stderr)
+        print(f"❌ Sao lưu không thành công: {_why(source, exc)}", file=sys.stderr)
         return 1
     size = written.stat().st_size
     print(
@@ -110,3 +113,14 @@ def main(config: Config, target: Path | None) -> int:
         "kiểm tra toàn vẹn: ok."
     )
     return 0
+
+
+def _why(source: Path, exc: OSError | sqlite3.Error) -> str:
+    """In Vietnamese: a corrupt source (with the pointer to doctor), a file that could not be
+    written (the target folder, usually), else SQLite's own words."""
+    trouble = explain(source, exc)
+    if trouble.kind == "corrupt":
+        return f"{trouble.message} Chạy: python -m bot doctor"
+    if isinstance(exc, OSError) and exc.filename:
+        return f"không ghi được {exc.filename}: {os_reason(exc)}."
+    return str(exc)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -18,6 +19,7 @@ from bot.core.engine import Engine
 from bot.core.types import Incoming, Outcome, Session
 from bot.exports.cli import add_parser as add_export_parser
 from bot.reports.command import add_parser as add_report_parser
+from bot.storage.trouble import DatabaseUnusable
 
 INVALID_HEADER = "Nội dung chưa hợp lệ – hãy sửa các lỗi sau (tệp:dòng):"
 
@@ -60,9 +62,23 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Every command; a database that cannot be used (corrupt, read-only, a folder where the file
+    should be) is one Vietnamese line and exit code 1, as the other start-up failures are."""
+    try:
+        return _main(argv)
+    except DatabaseUnusable as exc:
+        print(f"{exc.trouble.message} Chạy: python -m bot doctor", file=sys.stderr)
+        return 1
+
+
+def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
     config = Config.load()
     command = args.command or "run"
+    if command != "export":
+        # What this process writes (database, backups, reports, caches) is the owner's alone, as
+        # under the service's UMask=0077; `export` writes public material for a web server to serve.
+        os.umask(0o077)
     if command in ("report", "backup", "unanswered"):
         return _data_command(config, command, args)
     if command == "broadcast":

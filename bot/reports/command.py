@@ -38,7 +38,7 @@ def report_command(config: Config, args: argparse.Namespace, today: date | None 
     except PeriodError as exc:
         print(f"❌ {exc}", file=sys.stderr)
         return 2
-    if not config.database.is_file():
+    if not config.database.exists():  # a folder in its place: the store says so (bot/storage/trouble.py)
         print(f"❌ Chưa có dữ liệu: không thấy {config.database} (BOT_DATA_DIR đúng chưa?).", file=sys.stderr)
         return 1
     try:

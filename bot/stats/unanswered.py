@@ -87,7 +87,7 @@ def unanswered_command(database, as_json: bool) -> int:
 
     from bot.storage.sqlite import SqliteStore
 
-    if not database.is_file():
+    if not database.exists():  # a folder in its place is explained by the store, not called "no data"
         print(f"Chưa có dữ liệu: không thấy {database}.", file=sys.stderr)
         return 1
     store = SqliteStore(database)

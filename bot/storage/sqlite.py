@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable
@@ -19,6 +21,7 @@ from bot.stats.schema import STATS
 from bot.stats.unanswered import UnansweredLog
 from bot.storage.delivered import DELIVERED, DeliveredUpdates
 from bot.storage.subscriptions import SUBSCRIPTIONS
+from bot.storage.trouble import DatabaseUnusable, check_writable, explain
 
 # Named migration sets (sqlite-utils' Migrations): each module that owns tables registers its own
 # set, so sessions, subscribers and statistics can grow independently. Applied once each, by name.
@@ -35,10 +38,31 @@ def sessions_and_counters(db: sqlite_utils.Database) -> None:
     )
 
 
+def _create_private(path: Path) -> None:
+    """The data folder 0700 and a new database file 0600, whatever the umask of the process that
+    makes them (a hand-run `python -m bot chat`): SQLite gives the -wal and -shm files the mode of
+    the database file."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not os.path.lexists(path):
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 class SqliteStore:
     def __init__(self, path: Path | str) -> None:
+        """Open (or create) the database, or raise `DatabaseUnusable` saying why in Vietnamese: a
+        corrupt, read-only or unopenable file is found here, at start-up, not at the first write."""
+        try:
+            self._open(path)
+            check_writable(self.db.conn)
+        except (sqlite3.Error, OSError) as exc:
+            with contextlib.suppress(Exception):
+                self.db.close()
+            raise DatabaseUnusable(explain(Path(path), exc)) from exc
+
+    def _open(self, path: Path | str) -> None:
         if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _create_private(Path(path))
         conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=10)
         # Deleted rows are overwritten with zeros, so /xoadulieu leaves nothing to recover in the file.
         conn.execute("PRAGMA secure_delete = ON")

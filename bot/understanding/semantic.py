@@ -105,7 +105,7 @@ class EmbeddingCache:
         try:
             with self._connect() as connection:
                 row = connection.execute("SELECT blob FROM models WHERE key = ?", (key,)).fetchone()
-        except sqlite3.Error:
+        except (sqlite3.Error, OSError):  # OSError: no usable data folder (the cache is optional)
             return None
         return row[0] if row else None
 
@@ -114,7 +114,7 @@ class EmbeddingCache:
             with self._connect() as connection:
                 connection.execute("DELETE FROM models")  # only the current one is worth keeping
                 connection.execute("INSERT INTO models VALUES (?, ?)", (key, blob))
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             log.warning("Trained danger model not cached (%s)", exc)
 
     def get(self, keys: Sequence[str]) -> dict[str, bytes]:
@@ -126,7 +126,7 @@ class EmbeddingCache:
                     marks = ",".join("?" * len(chunk))
                     rows = connection.execute(f"SELECT key, vector FROM vectors WHERE key IN ({marks})", chunk)
                     found.update(rows)
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             log.warning("Embedding cache unreadable (%s); embedding again", exc)
         return found
 
@@ -134,7 +134,7 @@ class EmbeddingCache:
         try:
             with self._connect() as connection:
                 connection.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", items.items())
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             log.warning("Embedding cache not written (%s); the next start embeds again", exc)
 
 
