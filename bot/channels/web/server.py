@@ -44,7 +44,10 @@ ACCESS_LOG_FORMAT = '"%r" %s %b %Tfs'  # no client address, no referrer, no body
 
 TOO_LONG = f"Tin nhắn dài quá ({TEXT_MAX} ký tự trở xuống). Anh/chị viết ngắn lại giúp mình nhé."
 BAD_REQUEST = "Mình chưa đọc được tin nhắn này. Anh/chị gõ lại hoặc tải lại trang nhé."
-FAILED = "Xin lỗi, mình đang gặp trục trặc. Anh/chị thử lại sau ít phút. Nếu trẻ đang gặp nguy hiểm, hãy gọi ngay 111."
+FAILED = (
+    "Xin lỗi, mình đang gặp trục trặc. Anh/chị thử lại sau ít phút. Nếu trẻ đang gặp nguy hiểm ngay lúc này, "
+    "hãy gọi 113 (công an) hoặc 115 (cấp cứu); cần hỗ trợ thì gọi 111."
+)
 
 STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
 
