@@ -31,6 +31,7 @@ from aiohttp import web
 
 from bot.app import Assistant
 from bot.channels.telegram_common import FLOOD_NOTICE, FloodLimiter, UserLocks
+from bot.channels.web.http_log import server_logger
 from bot.channels.web.proxies import TrustedProxies
 from bot.channels.web.session import SessionIds
 from bot.config import Config
@@ -133,7 +134,8 @@ class WebChat:
 
     async def run(self) -> None:
         self.sessions  # noqa: B018 - read the key before the first visitor, not during their request
-        runner = web.AppRunner(self.app(), access_log=log, access_log_format=ACCESS_LOG_FORMAT)
+        # logger: aiohttp's own errors, without the bytes of a request it could not parse (a cookie).
+        runner = web.AppRunner(self.app(), access_log=log, access_log_format=ACCESS_LOG_FORMAT, logger=server_logger())
         await runner.setup()
         try:
             site = web.TCPSite(runner, self.config.get("BOT_WEB_HOST"), int(self.config.get("BOT_WEB_PORT")))
