@@ -43,3 +43,17 @@ def unanswered_questions(db: sqlite_utils.Database) -> None:
     # No user column and no time finer than the day: a kept question cannot be traced to who asked.
     db["unanswered_questions"].create({"day": str, "text": str})
     db["unanswered_questions"].create_index(["day"])
+
+
+@STATS()
+def unanswered_without_order(db: sqlite_utils.Database) -> None:
+    """Rows kept before row ids were random counted up in order of arrival; give them random ids,
+    and scrub them again for names (bot/stats/names.py came later)."""
+    from bot.stats.unanswered import random_rowid, scrub
+
+    rows = db.execute("SELECT day, text FROM unanswered_questions").fetchall()
+    db.execute("DELETE FROM unanswered_questions")
+    for day, text in rows:
+        db.execute(
+            "INSERT INTO unanswered_questions (rowid, day, text) VALUES (?, ?, ?)", [random_rowid(), day, scrub(text)]
+        )

@@ -1,16 +1,23 @@
 """Questions the assistant could not answer, kept only if the ward allows it (`BOT_KEEP_UNANSWERED`,
-off by default): scrubbed of phone numbers, e-mail addresses, links, account handles and digit
-runs, stored with the day only (no user, no time of day), deleted after `KEEP_DAYS` days."""
+off by default): scrubbed of phone numbers, e-mail addresses, links, account handles, digit runs
+and names introduced as names (bot/stats/names.py), deleted after `KEEP_DAYS` days.
+
+Anonymous and unlinkable: a row is the day and the scrubbed text, nothing else – no user, no time
+of day, and no order of arrival (the row id is random, so rows cannot be set beside the day's
+other records one by one). That is also why /xoadulieu cannot delete "your" question: nothing
+says which one it is."""
 
 from __future__ import annotations
 
 import re
+import secrets
 import unicodedata
 from contextlib import nullcontext
 from datetime import date, timedelta
 
 import sqlite_utils
 
+from bot.stats.names import scrub_names
 from bot.stats.recorder import Transaction, checkpoint
 
 KEEP_DAYS = 30
@@ -37,7 +44,12 @@ def scrub(text: str) -> str:
     cleaned = unicodedata.normalize("NFC", " ".join(text.split()))
     for pattern, label in _RULES:
         cleaned = pattern.sub(label, cleaned)
-    return cleaned[:MAX_LENGTH]
+    return scrub_names(cleaned)[:MAX_LENGTH]
+
+
+def random_rowid() -> int:
+    """A row id that says nothing about when the row came (SQLite would count up)."""
+    return secrets.randbits(62) + 1
 
 
 class UnansweredLog:
@@ -58,7 +70,9 @@ class UnansweredLog:
         if not cleaned.strip() or cleaned.startswith("/"):
             return
         with self._transaction():
-            self.db.execute("INSERT INTO unanswered_questions (day, text) VALUES (?, ?)", [day, cleaned])
+            self.db.execute(
+                "INSERT INTO unanswered_questions (rowid, day, text) VALUES (?, ?, ?)", [random_rowid(), day, cleaned]
+            )
 
     def purge(self, today: str) -> int:
         """Delete what is older than the keeping period; returns how many rows went."""
