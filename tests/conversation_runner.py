@@ -4,6 +4,9 @@ A driver turns "send this text" / "press the button whose label contains this" i
 channel needs and returns what the user would see: a list of (text, [button labels]) messages.
 The core test and every channel's end-to-end test run the same files through this runner.
 
+Each step may check `expect` (fragments somewhere in the replies), `absent` (fragments that must
+not be there: "Nguồn:" marks an FAQ answer), `first` (in the first reply) and `buttons`.
+
 A file may say where it holds with `channels: [telegram]` or `[web]` (default: both). Nearly
 everything is the same everywhere; what differs is what a channel can do afterwards: only a
 Telegram chat can receive reminders, so subscribing is a Telegram conversation and the web chat
@@ -71,6 +74,8 @@ async def run_conversation(path: Path, send: Send, press: Press) -> None:
         joined = "\n".join(message.text for message in seen)
         for fragment in step.get("expect", []):
             assert _nfc(fragment).lower() in joined.lower(), f"{where}: expected {fragment!r} in:\n{joined}"
+        for fragment in step.get("absent", []):
+            assert _nfc(fragment).lower() not in joined.lower(), f"{where}: {fragment!r} should not be in:\n{joined}"
         for fragment in step.get("first", []):
             assert _nfc(fragment).lower() in seen[0].text.lower(), f"{where}: first reply lacks {fragment!r}"
         labels = [label for message in seen for label in message.buttons]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
 from bot.content.models import Strict, Text
 
@@ -79,3 +79,53 @@ class Commands(Strict):
     command_help: dict[str, Text] = {}
     # Words that may surround a menu word without changing it ("menu ở đâu vậy", "chào ad").
     filler_words: list[str] = []
+
+
+def _has_something_to_match(phrases: list[str]) -> list[str]:
+    """A listed word must hold letters or an emoji: "!!!" alone could never be matched."""
+    from bot.understanding.small_talk import phrase_key
+
+    empty = [phrase for phrase in phrases if not any(phrase_key(phrase))]
+    if empty:
+        raise ValueError(f"không có chữ hay biểu tượng nào để so khớp: {', '.join(repr(p) for p in empty)}")
+    return phrases
+
+
+TalkWords = Annotated[list[Text], Field(min_length=1), AfterValidator(_has_something_to_match)]
+TalkReply = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=600)]
+
+
+class TalkGroup(Strict):
+    """Whole messages of one kind (thanks, goodbye…) and the short reply shown above the menu."""
+
+    words: TalkWords
+    reply: TalkReply
+
+
+class Unclear(Strict):
+    """What a single letter, a lone "?" or an emoji we do not know gets."""
+
+    reply: TalkReply
+
+
+class SmallTalk(Strict):
+    """`flows/small_talk.yaml`: greetings, thanks, goodbyes, yes/no and "I don't understand",
+    answered kindly with the menu instead of a guessed FAQ. A message is small talk only when
+    all of it is: listed words, `around_words`, punctuation and emoji. When it mixes groups
+    ("ok, cảm ơn nhé"), the first group in `GROUP_ORDER` wins."""
+
+    not_understood: TalkGroup
+    goodbye: TalkGroup
+    thanks: TalkGroup
+    greeting: TalkGroup
+    decline: TalkGroup
+    agree: TalkGroup
+    unclear: Unclear
+    # Words that may surround small talk without changing it ("cảm ơn ad nhiều nha").
+    around_words: list[Text] = []
+    # Words around a typed quiz answer ("đáp án B", "em chọn c ạ").
+    quiz_answer_words: list[Text] = []
+
+
+# Which group answers a message that mixes several; also the reply kind each one gets.
+GROUP_ORDER = ("not_understood", "goodbye", "thanks", "greeting", "decline", "agree")

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from bot.content.flow_models import Commands, FlowFile, Node
+from bot.content.flow_models import Commands, FlowFile, Node, SmallTalk
 from bot.content.models import Activity, Contact, DangerExample, Duties, Faq, Guide, OutOfScope, Quiz, Tip
 from bot.content.yaml_lines import ContentError, LoadedYaml, PathKey, TextAt, load_yaml
 
@@ -54,6 +54,7 @@ class Flows:
     commands: Commands
     where: dict[str, tuple[str, int | None]] = field(default_factory=dict)
     texts: list[TextAt] = field(default_factory=list, repr=False)
+    small_talk: SmallTalk | None = None  # flows/small_talk.yaml; without it no message is small talk
 
 
 @dataclass
@@ -196,12 +197,19 @@ def _existing(file: Path) -> list[Path]:
     return [file] if file.exists() else []
 
 
+SMALL_TALK_FILE = "small_talk.yaml"  # word lists and replies, not nodes (bot/content/flow_models.py)
+
+
 def load_flows(folder: Path, errors: list[ContentError]) -> Flows:
     nodes: dict[str, Node] = {}
     where: dict[str, tuple[str, int | None]] = {}
     texts: list[TextAt] = []
     commands: Commands | None = None
+    small_talk: SmallTalk | None = None
     for file in _files(folder):
+        if file.name == SMALL_TALK_FILE:
+            small_talk, _ = _load_one(file, TypeAdapter(SmallTalk), errors, texts)
+            continue
         if file.name == "commands.yaml":
             commands, loaded = _load_one(file, TypeAdapter(Commands), errors, texts)
             if loaded:
@@ -234,7 +242,7 @@ def load_flows(folder: Path, errors: list[ContentError]) -> Flows:
             deep_links={},
             command_help={},
         )
-    return Flows(nodes=nodes, commands=commands, where=where, texts=texts)
+    return Flows(nodes=nodes, commands=commands, where=where, texts=texts, small_talk=small_talk)
 
 
 def _flat_lines(loaded: LoadedYaml) -> list[tuple[str, int]]:

@@ -1,7 +1,10 @@
 """The conversation engine: `handle(incoming, session) -> Outcome(replies, session, events)`.
 
 Pure: no channel, no database, no clock of its own. Free text goes, in this order, through
-(1) danger detection, (2) commands and menu words, (3) the FAQ matcher with its confidence bands.
+commands and the flows' exact command words (a whole message such as "dừng" or "menu", which says
+nothing else), (1) danger detection, (2) a typed quiz answer while a quiz is open, (3) small talk
+(greetings, thanks, yes/no, "không hiểu": `flows/small_talk.yaml`), (4) the FAQ matcher with its
+confidence bands.
 Button payloads are short prefixed strings (`n:` node, `s:` choice, `t:` tip topic, `q:` quiz,
 `a:` quiz answer, `g:` guide, `f:` FAQ), always within Telegram's 64 bytes.
 """
@@ -21,8 +24,13 @@ from bot.understanding.matcher import SUGGEST_AT, Matcher
 from bot.understanding.normalize import Lexicon, fold, nfc, normalize, words
 from bot.understanding.safety import Danger, detect_danger
 from bot.understanding.semantic import Semantic
+from bot.understanding.small_talk import UNCLEAR, SmallTalkIndex
 
 POSTER_LINK = "poster_"
+# Small talk answered as "I could not follow you" (kind "fallback" for `ask --json`: nothing was
+# answered, please rephrase); thanks, greetings, goodbyes and yes/no are complete exchanges
+# answered with the menu, like a menu word (kind "command").
+NOT_FOLLOWED = frozenset({"not_understood", UNCLEAR})
 
 
 def ordinary_texts(content: Content) -> list[str]:
@@ -65,6 +73,7 @@ class Engine:
         self._exact_words = {
             " ".join(words(nfc(p))): target for target, texts in commands.exact_words.items() for p in texts
         }
+        self._small_talk = SmallTalkIndex.build(self.content.flows.small_talk)
 
     def danger(self, text: str) -> Danger | None:
         """Does this message say a child is in danger now? Cheap enough for every message, and
@@ -108,6 +117,13 @@ class Engine:
             ctx.events.append(Event("crisis_shown", detail=danger.family))
             replies = nodes.render(ctx, self.content.flows.commands.emergency)
             return ctx.outcome(replies + self._answer_after_card(ctx, text, danger), kind="crisis")
+        if session.quiz is not None:
+            pick = self._small_talk.quiz_pick(text)
+            if pick is not None:
+                return ctx.outcome(nodes.typed_quiz_answer(ctx, pick), kind="command")
+        talk = self._small_talk.match(text)
+        if talk:
+            return self._small_talk_reply(ctx, talk)
         return self._answer(ctx, text)
 
     # -- free text -------------------------------------------------------------------------
@@ -164,6 +180,19 @@ class Engine:
                     if all(word in self._fillers for word in rest):
                         return target
         return None
+
+    def _small_talk_reply(self, ctx: nodes.Context, group: str) -> Outcome:
+        """A short reply from `flows/small_talk.yaml` on top of the menu, never a guessed FAQ.
+        A step that waits for an answer (onboarding) keeps its way back; an open quiz is offered
+        by the menu itself."""
+        talk = self.content.flows.small_talk
+        assert talk is not None  # the index is empty without the file
+        ctx.events.append(Event("small_talk", detail=group))
+        back = nodes.back_row(ctx) if ctx.session.quiz is None else ()
+        replies = nodes.render(ctx, self.content.flows.commands.menu)
+        first = replies[0]
+        replies[0] = Reply(f"{getattr(talk, group).reply}\n\n{first.text}", back + first.buttons)
+        return ctx.outcome(replies, kind="fallback" if group in NOT_FOLLOWED else "command")
 
     def _answer(self, ctx: nodes.Context, text: str) -> Outcome:
         result = self.matcher.match(text)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.content.loader import Content
-from bot.content.models import Faq, Guide, Quiz
+from bot.content.models import Faq, Guide, Quiz, Tip
 from bot.content.topics import AGE_BANDS, TOPICS
 from bot.core import ui
 from bot.core.types import Action, Button, Event, Keyboard, Outcome, QuizProgress, Reply, Session
@@ -91,7 +91,11 @@ def _message(ctx: Context, node_id: str) -> list[Reply]:
 @node_type("menu")
 def _menu(ctx: Context, node_id: str) -> list[Reply]:
     node = ctx.content.flows.nodes[node_id]
-    return [Reply(node.text, _buttons(ctx, node_id), replace=True)]
+    rows = _buttons(ctx, node_id)
+    if node_id == ctx.content.flows.commands.menu and ctx.session.quiz is not None:
+        # A quiz left half-way (another menu item, a restart of the terminal chat): the way back.
+        rows = ((Button(ui.CONTINUE_QUIZ, "q:continue"),),) + rows
+    return [Reply(node.text, rows, replace=True)]
 
 
 @node_type("choice")
@@ -117,7 +121,13 @@ def _tip_topics(ctx: Context, node_id: str) -> list[Reply]:
 def _quiz_list(ctx: Context, node_id: str) -> list[Reply]:
     node = ctx.content.flows.nodes[node_id]
     band = ctx.session.age_band
-    quizzes = sorted(ctx.content.knowledge.quizzes, key=lambda q: (q.age_band != band, q.id))
+    if ctx.session.role == "parent":
+        # A parent's own quiz first, then the one for their child's age (to do together).
+        quizzes = sorted(
+            ctx.content.knowledge.quizzes, key=lambda q: (q.audience != "parent", q.age_band != band, q.id)
+        )
+    else:
+        quizzes = sorted(ctx.content.knowledge.quizzes, key=lambda q: (q.age_band != band, q.id))
     rows = tuple((Button(ui.short(q.title), f"q:{q.id}"),) for q in quizzes)
     return [Reply(node.text, rows + ctx.menu_row(), replace=True)]
 
@@ -273,9 +283,7 @@ def _tip(ctx: Context, topic: str) -> list[Reply]:
     if topic not in TOPICS:
         return [Reply(ui.STALE_BUTTON, ctx.menu_row())]
     tips = [tip for tip in ctx.content.knowledge.tips if tip.topic == topic]
-    band = ctx.session.age_band or ("parent" if ctx.session.role in ("parent", "teacher") else None)
-    preferred = [tip for tip in tips if tip.age_band in (band, "all")] if band else []
-    pool = preferred or tips
+    pool = tips_for_reader(tips, ctx.session.role, ctx.session.age_band) or tips
     if not pool:
         return [Reply(ui.NO_TIPS, ctx.menu_row())]
     cursor = ctx.session.tip_cursor.get(topic, 0)
@@ -289,6 +297,22 @@ def _tip(ctx: Context, topic: str) -> list[Reply]:
     band_label = f" · {AGE_BANDS[tip.age_band]}" if tip.age_band != "all" else ""
     text = f"💡 {TOPICS[topic]}{band_label}\n\n{tip.text}\n\n{ui.SOURCE.format(source=tip.source)}"
     return [Reply(text, rows + ctx.menu_row(), replace=True)]
+
+
+ADULT_ROLES = ("parent", "teacher", "other")
+
+
+def tips_for_reader(tips: list[Tip], role: str | None, band: str | None) -> list[Tip]:
+    """The tips written for this reader. A parent's `age_band` is their child's age: they read
+    tips written to parents (those for that age first), never the ones written to the child.
+    The same rule as the reminders sent to subscribers (bot/broadcast/tips.py)."""
+    if role in ADULT_ROLES:
+        audiences = {role, "parent", "all"}
+        fits = [tip for tip in tips if tip.audience in audiences and tip.age_band in (band, "parent", "all")]
+        return sorted(fits, key=lambda tip: band is None or tip.age_band != band)
+    if band is None:
+        return [tip for tip in tips if tip.audience in ("student", "all")] if role == "student" else []
+    return [tip for tip in tips if tip.audience in ("student", "all") and tip.age_band in (band, "all")]
 
 
 def _start_quiz(ctx: Context, quiz_id: str) -> list[Reply]:
@@ -306,12 +330,15 @@ def _start_quiz(ctx: Context, quiz_id: str) -> list[Reply]:
     return [Reply(f"📝 {quiz.title}\n\n{quiz.intro}"), _question(ctx, quiz)]
 
 
+QUIZ_LETTERS = "ABCD"  # options are shown, and typed, as letters (a question has at most 4)
+
+
 def _question(ctx: Context, quiz: Quiz) -> Reply:
     progress = ctx.session.quiz
     assert progress is not None
     question = quiz.questions[progress.question_order[progress.index]]
     permutation = progress.option_orders[progress.question_order[progress.index]]
-    letters = "ABCD"
+    letters = QUIZ_LETTERS
     lines = [f"Câu {progress.index + 1}/{len(quiz.questions)}: {question.text}", ""]
     buttons = []
     for shown, original in enumerate(permutation):
@@ -343,6 +370,20 @@ def _answer_quiz(ctx: Context, rest: str) -> list[Reply]:
     if progress.index < len(quiz.questions):
         return [feedback, _question(ctx, quiz)]
     return [feedback, _finish_quiz(ctx, quiz)]
+
+
+def typed_quiz_answer(ctx: Context, pick: str) -> list[Reply]:
+    """A quiz answer typed instead of pressed ("b", "đáp án C", "2" for the second option).
+    An option the question does not have asks the same question again, with a short note."""
+    progress = ctx.session.quiz
+    quiz = ctx.content.knowledge.quiz(progress.quiz_id) if progress else None
+    if progress is None or quiz is None or progress.index >= len(quiz.questions):
+        return [Reply(ui.QUIZ_GONE, _quiz_rows(ctx, None))]
+    count = len(progress.option_orders[progress.question_order[progress.index]])
+    shown = int(pick) - 1 if pick.isdigit() else ord(pick.lower()) - ord("a")
+    if not 0 <= shown < count:
+        return [Reply(ui.QUIZ_PICK.format(last=QUIZ_LETTERS[count - 1], count=count)), _question(ctx, quiz)]
+    return _answer_quiz(ctx, f"{progress.index}:{shown}")
 
 
 def _finish_quiz(ctx: Context, quiz: Quiz) -> Reply:
