@@ -46,6 +46,16 @@ def default_config() -> Config:
 SEMANTIC_OFF = ("off", "0", "no", "false")
 
 
+def _quietly(call: Callable[..., T], *args: Any) -> T | None:
+    """A bookkeeping call whose failure changes nothing for the user and says nothing in the log:
+    the session save beside it reports a failing database once, and its success (a read on a full
+    disk) must not announce that the database works again."""
+    try:
+        return call(*args)
+    except (sqlite3.Error, OSError):
+        return None
+
+
 def build_engine(config: Config, content: Content, semantic: Semantic | None = None) -> Engine:
     """The engine with the semantic layer the settings ask for (BOT_SEMANTIC), its embeddings
     cached in BOT_DATA_DIR; lexical only when it is off or the model cannot load."""
@@ -114,13 +124,13 @@ class Assistant:
         """This channel update was answered already (before a restart, too). A failing database
         says no: answering twice beats never answering."""
         delivered = getattr(self.store, "delivered", None)
-        return delivered is not None and bool(self._stored(delivered.seen, channel, update_id))
+        return delivered is not None and bool(_quietly(delivered.seen, channel, update_id))
 
     def answered(self, channel: str, update_id: int) -> None:
         """Remember that this channel update's replies went out (ids only, nothing about the sender)."""
         delivered = getattr(self.store, "delivered", None)
         if delivered is not None:
-            self._stored(delivered.remember, channel, update_id, self.clock())
+            _quietly(delivered.remember, channel, update_id, self.clock())
 
     def handle(self, incoming: Incoming) -> Outcome:
         """The replies to one message. Never raises: when the database fails (disk full, read-only,
