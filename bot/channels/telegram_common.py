@@ -482,7 +482,7 @@ class TelegramFront:
         self._progress = asyncio.Condition()
 
     async def process(self, update: TextIn | PressIn) -> None:
-        if not self.dedup.first_time(update.update_id) or await self._answered_before(update.update_id):
+        if not self.dedup.first_time(update.update_id):
             log.info("Update %s seen before: ignored", update.update_id)
             await self._mark_processed(update.update_id)
             return
@@ -490,7 +490,11 @@ class TelegramFront:
         if task is not None:
             self.inflight.add(task)
         try:
+            # The user's lock is taken before anything else awaits: one user's updates keep their order.
             async with self.locks.hold(self._lock_key(update)):
+                if await self._answered_before(update.update_id):
+                    log.info("Update %s answered before a restart: ignored", update.update_id)
+                    return
                 if isinstance(update, PressIn):
                     await self._on_press(update)
                 else:
