@@ -72,7 +72,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "BOT_KEEP_UNANSWERED",
         "off",
-        "on: giữ câu hỏi trợ lý chưa trả lời được (đã xóa số điện thoại, email, link, dãy số; không kèm người hỏi) 30 ngày.",
+        "on: giữ câu hỏi trợ lý chưa trả lời được 30 ngày, ẩn danh (đã xóa số điện thoại, email, link, dãy số, tên sau “tên là…”; không kèm người hỏi, giờ hay thứ tự).",
     ),
     Setting(
         "BOT_BROADCAST_RATE", "30", "Số tin thông báo tối đa trong một giây (Telegram cho phép khoảng 30), gửi đều."
