@@ -91,6 +91,18 @@ def _markup(rows: Rows | None) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(**button) for button in row] for row in rows])
 
 
+def _text_in(message: Message, update_id: int, attachment: Attachment | None) -> TextIn:
+    user = message.from_user
+    return TextIn(
+        update_id=update_id,
+        chat_id=message.chat.id,
+        chat_type=message.chat.type,
+        user_id=user.id if user else None,
+        text=message.text or message.caption,
+        attachment=attachment,
+    )
+
+
 def _attachment(message: Message) -> Attachment | None:
     if message.photo:
         return Attachment("photo", message.photo[-1].file_id)  # the largest size
@@ -198,30 +210,11 @@ class AiogramChannel(TelegramChannel):
     # --- translation --------------------------------------------------------------------------
 
     async def _on_message(self, message: Message, event_update: Update) -> None:
-        user = message.from_user
-        await self.front.process(
-            TextIn(
-                update_id=event_update.update_id,
-                chat_id=message.chat.id,
-                chat_type=message.chat.type,
-                user_id=user.id if user else None,
-                text=message.text or message.caption,
-                attachment=_attachment(message),
-            )
-        )
+        await self.front.process(_text_in(message, event_update.update_id, _attachment(message)))
 
     async def _on_edited(self, message: Message, event_update: Update) -> None:
         """An edited message: its text now, as a new message (never its attachment again)."""
-        user = message.from_user
-        await self.front.process(
-            TextIn(
-                update_id=event_update.update_id,
-                chat_id=message.chat.id,
-                chat_type=message.chat.type,
-                user_id=user.id if user else None,
-                text=message.text or message.caption,
-            )
-        )
+        await self.front.process(_text_in(message, event_update.update_id, None))
 
     async def _on_callback(self, callback: CallbackQuery, event_update: Update) -> None:
         message = callback.message if isinstance(callback.message, Message) else None

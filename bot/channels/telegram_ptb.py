@@ -100,6 +100,18 @@ def _answered(exc: NetworkError) -> bool:
     return not isinstance(exc, TimedOut) and (exc.__cause__ is None or isinstance(exc.__cause__, TelegramError))
 
 
+def _text_in(message: Message, update_id: int, attachment: Attachment | None) -> TextIn:
+    user = message.from_user
+    return TextIn(
+        update_id=update_id,
+        chat_id=message.chat.id,
+        chat_type=str(message.chat.type),
+        user_id=user.id if user else None,
+        text=message.text or message.caption,
+        attachment=attachment,
+    )
+
+
 def _attachment(message: Message) -> Attachment | None:
     if message.photo:
         return Attachment("photo", message.photo[-1].file_id)  # the largest size
@@ -242,36 +254,13 @@ class PtbChannel(TelegramChannel):
     # --- translation --------------------------------------------------------------------------
 
     async def _on_message(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        message = update.message
-        if message is None:
-            return
-        user = message.from_user
-        await self.front.process(
-            TextIn(
-                update_id=update.update_id,
-                chat_id=message.chat.id,
-                chat_type=str(message.chat.type),
-                user_id=user.id if user else None,
-                text=message.text or message.caption,
-                attachment=_attachment(message),
-            )
-        )
+        if update.message is not None:
+            await self.front.process(_text_in(update.message, update.update_id, _attachment(update.message)))
 
     async def _on_edited(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """An edited message: its text now, as a new message (never its attachment again)."""
-        message = update.edited_message
-        if message is None:
-            return
-        user = message.from_user
-        await self.front.process(
-            TextIn(
-                update_id=update.update_id,
-                chat_id=message.chat.id,
-                chat_type=str(message.chat.type),
-                user_id=user.id if user else None,
-                text=message.text or message.caption,
-            )
-        )
+        if update.edited_message is not None:
+            await self.front.process(_text_in(update.edited_message, update.update_id, None))
 
     async def _on_callback(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
